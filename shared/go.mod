@@ -1,0 +1,5 @@
+module github.com/jwt-micro-system/shared
+
+go 1.26.0
+
+require github.com/golang-jwt/jwt/v5 v5.3.1

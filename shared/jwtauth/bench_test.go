@@ -1,0 +1,49 @@
+package jwtauth
+
+import (
+	"testing"
+	"time"
+)
+
+func BenchmarkIssue(b *testing.B) {
+	is, err := NewIssuer(mustKeys(b, testSecret, ""), IssuerConfig{TTL: 30 * time.Minute})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, _, err := is.Issue("alice", "admin"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkVerify(b *testing.B) {
+	ks := mustKeys(b, testSecret, "")
+	is, err := NewIssuer(ks, IssuerConfig{TTL: 30 * time.Minute, Now: fixedClock(testNow)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	token, _, err := is.Issue("alice", "admin")
+	if err != nil {
+		b.Fatal(err)
+	}
+	v := mustVerifier(b, ks, VerifierConfig{Leeway: MaxLeeway})
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := v.Verify(token); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkVerifyRejectDots(b *testing.B) {
+	v := mustVerifier(b, mustKeys(b, testSecret, ""), VerifierConfig{})
+	dots := string(make([]byte, 200<<10))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := v.Verify(dots); err == nil {
+			b.Fatal("accepted")
+		}
+	}
+}

@@ -1,0 +1,54 @@
+package jwtauth_test
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/jwt-micro-system/shared/jwtauth"
+)
+
+func Example() {
+	// Both services build the same keys from SECRET_KEY (and
+	// SECRET_KEY_PREVIOUS during a rotation).
+	keys, err := jwtauth.NewKeys("t3st-s3cret-0123456789-abcdefghijklmnop", "")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	now := func() time.Time { return time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC) }
+
+	// auth-api issues...
+	issuer, _ := jwtauth.NewIssuer(keys, jwtauth.IssuerConfig{TTL: 30 * time.Minute, Now: now})
+	token, _, _ := issuer.Issue("alice", "admin")
+
+	// ...and every service verifies with the one Verifier.
+	verifier, _ := jwtauth.NewVerifier(keys, jwtauth.VerifierConfig{Leeway: 5 * time.Second, Now: now})
+	claims, err := verifier.Verify(token)
+	if err != nil {
+		fmt.Println("rejected:", jwtauth.ReasonOf(err))
+		return
+	}
+	fmt.Println(claims.Subject, claims.Role, claims.Issuer, claims.Expiry().Format(time.RFC3339))
+	// Output: alice admin auth-api 2026-11-22T12:30:00Z
+}
+
+func ExampleVerifier_Verify_rejected() {
+	keys, _ := jwtauth.NewKeys("t3st-s3cret-0123456789-abcdefghijklmnop", "")
+	verifier, _ := jwtauth.NewVerifier(keys, jwtauth.VerifierConfig{})
+
+	// An unsigned token ("alg":"none") is refused, with a reason to log.
+	_, err := verifier.Verify("eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJzdWIiOiJhbGljZSIsInJvbGUiOiJhZG1pbiJ9.")
+	fmt.Println(jwtauth.ReasonOf(err))
+	// Output: bad_algorithm
+}
+
+func ExampleCheckSecret() {
+	fmt.Println(jwtauth.CheckSecret("SECRET_KEY", "supersecret"))
+	// Output: SECRET_KEY is a published placeholder value and would let anyone forge tokens; generate one with: openssl rand -base64 48
+}
+
+func ExampleKeyID() {
+	// Services compare key ids, never keys, to detect a SECRET_KEY mismatch.
+	fmt.Println(jwtauth.KeyID([]byte("t3st-s3cret-0123456789-abcdefghijklmnop")) != "")
+	// Output: true
+}

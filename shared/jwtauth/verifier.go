@@ -79,6 +79,9 @@ type VerifierConfig struct {
 	Leeway time.Duration
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+	// CacheSize bounds how many verified tokens are remembered (see
+	// DefaultCacheSize, used when zero); negative disables the cache.
+	CacheSize int
 }
 
 // Verifier checks access tokens. It is safe for concurrent use; both
@@ -90,6 +93,7 @@ type Verifier struct {
 	audience string
 	leeway   time.Duration
 	now      func() time.Time
+	cache    *verifiedCache
 }
 
 // NewVerifier returns a Verifier that accepts tokens signed with any of keys.
@@ -109,7 +113,18 @@ func NewVerifier(keys *Keys, cfg VerifierConfig) (*Verifier, error) {
 	// golang-jwt parses and checks the signature; the claims are checked
 	// here, in a fixed order, so each rejection has one precise Reason.
 	parser := jwt.NewParser(jwt.WithoutClaimsValidation(), jwt.WithStrictDecoding())
-	return &Verifier{keys: keys, parser: parser, issuer: cfg.Issuer, audience: cfg.Audience, leeway: cfg.Leeway, now: cfg.Now}, nil
+	if cfg.CacheSize == 0 {
+		cfg.CacheSize = DefaultCacheSize
+	}
+	return &Verifier{
+		keys:     keys,
+		parser:   parser,
+		issuer:   cfg.Issuer,
+		audience: cfg.Audience,
+		leeway:   cfg.Leeway,
+		now:      cfg.Now,
+		cache:    newVerifiedCache(cfg.CacheSize),
+	}, nil
 }
 
 // Verify checks token and returns its claims. Any failure is an *Error with
@@ -121,6 +136,15 @@ func (v *Verifier) Verify(token string) (*Claims, error) {
 	if len(token) > MaxTokenLen {
 		return nil, reject(ReasonMalformed, fmt.Sprintf("token longer than %d bytes", MaxTokenLen))
 	}
+	if cached, ok := v.cache.get(token); ok {
+		if err := v.checkClaims(&cached); err != nil {
+			return nil, err
+		}
+		// The struct is already a copy; the slice must be one too, so no
+		// caller can change what the cache holds.
+		cached.Audience = slices.Clone(cached.Audience)
+		return &cached, nil
+	}
 	claims := new(Claims)
 	if _, err := v.parser.ParseWithClaims(token, claims, v.keyFor); err != nil {
 		return nil, classify(err)
@@ -128,7 +152,14 @@ func (v *Verifier) Verify(token string) (*Claims, error) {
 	if err := v.checkClaims(claims); err != nil {
 		return nil, err
 	}
+	v.cache.put(token, *claims, v.expired)
 	return claims, nil
+}
+
+// expired reports whether c can no longer pass checkClaims because of its
+// expiry; the cache uses it to evict first what is useless anyway.
+func (v *Verifier) expired(c *Claims) bool {
+	return c.ExpiresAt == nil || !v.now().Before(c.ExpiresAt.Add(v.leeway))
 }
 
 // checkClaims validates the time, issuer, audience and identity claims of a

@@ -1,7 +1,7 @@
 # jwt-micro-system task runner. `make` alone lists the targets.
 
 GO          ?= go
-MODULES     := shared auth-api web-frontend
+MODULES     := shared auth-api web-frontend loadtest
 PKGS        := $(addsuffix /...,$(addprefix ./,$(MODULES)))
 BIN         := bin
 VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
@@ -13,7 +13,7 @@ BENCHCOUNT  ?= 1
 FUZZTIME    ?= 60s
 
 .DEFAULT_GOAL := help
-.PHONY: help build test lint bench fuzz clean tools
+.PHONY: help build test lint bench fuzz clean tools load
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z0-9-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -42,6 +42,9 @@ bench: ## run the Go benchmarks (benchstat-ready; BENCHTIME, BENCHCOUNT)
 
 fuzz: ## run each fuzz target for FUZZTIME (default 60s)
 	$(GO) test -run '^$$' -fuzz '^FuzzVerify$$' -fuzztime $(FUZZTIME) ./shared/jwtauth
+
+load: ## wrk on loopback: auth cost, login rate vs bcrypt, memory (LOAD_DURATION=10s)
+	bash scripts/load.sh
 
 clean: ## remove build output
 	rm -rf $(BIN)

@@ -13,7 +13,7 @@ BENCHCOUNT  ?= 1
 FUZZTIME    ?= 60s
 
 .DEFAULT_GOAL := help
-.PHONY: help build test lint bench fuzz clean tools load
+.PHONY: help build test lint bench fuzz clean tools load soak
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z0-9-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -45,6 +45,9 @@ fuzz: ## run each fuzz target for FUZZTIME (default 60s)
 
 load: ## wrk on loopback: auth cost, login rate vs bcrypt, memory (LOAD_DURATION=10s)
 	bash scripts/load.sh
+
+soak: ## mixed load on loopback for SOAK_DURATION (default 2m): no 5xx, nothing lost, flat RSS
+	bash scripts/soak.sh
 
 clean: ## remove build output
 	rm -rf $(BIN)

@@ -1,21 +1,44 @@
 // Command web-frontend is the chi service that logs people in through
-// auth-api and verifies their JWT on every request.
+// auth-api, keeps their tokens in an encrypted cookie session and verifies
+// the JWT on every request.
+//
+// Usage:
+//
+//	web-frontend              serve (configured by environment variables)
+//	web-frontend healthcheck  GET http://127.0.0.1:$PORT/healthz; exit 0 when healthy
+//	web-frontend version      print the version
 package main
 
 import (
 	"context"
+	"embed"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
 	"time"
 
-	"github.com/go-chi/chi/v5"
+	"github.com/jwt-micro-system/shared/jwtauth"
+	"github.com/jwt-micro-system/web-frontend/internal/authclient"
+	"github.com/jwt-micro-system/web-frontend/internal/config"
+	"github.com/jwt-micro-system/web-frontend/internal/server"
+	"github.com/jwt-micro-system/web-frontend/internal/session"
 )
+
+// version is set at build time: -ldflags "-X main.version=…".
+var version = "dev"
+
+// assets are the page templates and the static files, compiled in.
+//
+//go:embed templates static
+var assets embed.FS
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -26,28 +49,125 @@ func main() {
 	}
 }
 
-func run(ctx context.Context, _ []string, _ io.Writer) error {
-	r := chi.NewRouter()
-	r.Get("/healthz", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = io.WriteString(w, `{"status":"ok"}`)
-	})
-	port := os.Getenv("PORT")
-	if port == "" {
-		port = "8080"
+func run(ctx context.Context, args []string, stdout io.Writer) error {
+	cmd := "serve"
+	if len(args) > 1 {
+		cmd = args[1]
 	}
-	srv := &http.Server{Addr: net.JoinHostPort("", port), Handler: r, ReadHeaderTimeout: 5 * time.Second}
+	switch cmd {
+	case "serve":
+	case "version", "-version", "--version":
+		_, err := fmt.Fprintf(stdout, "web-frontend %s\n", version)
+		return err
+	case "healthcheck":
+		return healthcheck(ctx)
+	default:
+		return fmt.Errorf("unknown command %q; usage: web-frontend [serve|healthcheck|version]", cmd)
+	}
+
+	if err := config.LoadDotEnv(".env"); err != nil {
+		return err
+	}
+	cfg, err := config.Load()
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewJSONHandler(stdout, &slog.HandlerOptions{Level: cfg.LogLevel}))
+
+	verifier, err := jwtauth.NewVerifier(cfg.Keys, jwtauth.VerifierConfig{
+		Issuer: cfg.Issuer, Audience: cfg.Audience, Leeway: jwtauth.MaxLeeway,
+	})
+	if err != nil {
+		return err
+	}
+	codec, err := session.NewCodec(cfg.Keys, cfg.CookieSecure)
+	if err != nil {
+		return err
+	}
+	pages, err := server.ParsePages(assets)
+	if err != nil {
+		return err
+	}
+	static, err := fs.Sub(assets, "static")
+	if err != nil {
+		return err
+	}
+	metrics, err := server.NewMetrics()
+	if err != nil {
+		return err
+	}
+	auth := authclient.New(cfg.AuthAPIURL, nil)
+	opts := server.Options{
+		Keys: cfg.Keys, Issuer: cfg.Issuer, Audience: cfg.Audience,
+		TrustedProxies: cfg.TrustedProxies, Version: version,
+	}
+	handler := server.NewServer(log, opts, server.Deps{
+		Verifier: verifier, Codec: codec, Auth: auth, Pages: pages, Static: static, Metrics: metrics,
+	})
+
+	ln, err := net.Listen("tcp", net.JoinHostPort("", cfg.Port))
+	if err != nil {
+		return fmt.Errorf("listening on PORT %s: %w", cfg.Port, err)
+	}
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	log.Info("listening", "addr", ln.Addr().String(), "version", version,
+		"auth_api_url", cfg.AuthAPIURL.String(), "cookie_secure", cfg.CookieSecure, "kid", cfg.Keys.Current().ID())
+	if !cfg.CookieSecure {
+		log.Warn("COOKIE_SECURE=false: the session cookie is sent over plain http; use this for local development only")
+	}
+
+	// The start-up key check runs beside the server: auth-api may start
+	// after us, and the check logs its verdict once it has one.
+	watchCtx, stopWatch := context.WithCancel(ctx)
+	defer stopWatch()
+	go func() { _ = server.WatchAuthAPI(watchCtx, log, auth, opts, 2*time.Second) }()
+
 	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
+	go func() { errc <- srv.Serve(ln) }()
 	select {
 	case err := <-errc:
 		return err
 	case <-ctx.Done():
 	}
+	log.Info("shutting down")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+// healthcheck is the container HEALTHCHECK: the image has no shell or curl.
+func healthcheck(ctx context.Context) error {
+	port := os.Getenv("PORT")
+	if port == "" {
+		port = "8080"
+	}
+	if n, err := strconv.Atoi(port); err != nil || n <= 0 || n > 65535 {
+		return fmt.Errorf("healthcheck: PORT must be a TCP port number, got %q", port)
+	}
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+net.JoinHostPort("127.0.0.1", port)+"/healthz", nil)
+	if err != nil {
 		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("healthcheck: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("healthcheck: /healthz answered %s", resp.Status)
 	}
 	return nil
 }

@@ -1,0 +1,177 @@
+// Package session encodes the web-frontend session (the access and refresh
+// tokens) into a cookie value, encrypted and authenticated with AES-256-GCM
+// under a key derived from SECRET_KEY.
+//
+// The cookie is opaque to the browser and to anyone who reads it: it cannot
+// be read, altered or forged without the key. During a key rotation, cookies
+// sealed under the previous key (SECRET_KEY_PREVIOUS) are still opened.
+package session
+
+import (
+	"crypto/aes"
+	"crypto/cipher"
+	"encoding/base64"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/jwt-micro-system/shared/jwtauth"
+)
+
+// Purpose is the HKDF label of the cookie key. Changing it (v2) invalidates
+// every cookie in circulation.
+const Purpose = "web-frontend/session-cookie/v1"
+
+// MaxValueLen bounds the encoded cookie value. Browsers keep cookies of up
+// to 4096 bytes including name and attributes; a value longer than this is
+// refused by Encode and never decrypted by Decode.
+const MaxValueLen = 3800
+
+// Cookie names: the __Host- prefix makes browsers insist on Secure, Path=/
+// and no Domain, so a sibling subdomain cannot plant or overwrite it.
+const (
+	SecureName   = "__Host-session"
+	InsecureName = "session"
+)
+
+// version is the first byte of every sealed cookie.
+const version byte = 1
+
+// aad binds the ciphertext to its use: a value sealed with the same key for
+// some other purpose does not open here.
+const aad = "jwt-micro-system/web-frontend/session/v1"
+
+// ErrInvalid is returned (wrapped) by Decode for any cookie value that is
+// not a session this service sealed.
+var ErrInvalid = errors.New("session: invalid cookie")
+
+// Session is what the cookie carries.
+type Session struct {
+	AccessToken  string
+	RefreshToken string
+}
+
+// Codec seals and opens session cookies. It is safe for concurrent use.
+type Codec struct {
+	current  cipher.AEAD
+	previous cipher.AEAD // nil when not rotating
+	aad      []byte
+	name     string
+	secure   bool
+}
+
+// NewCodec derives the cookie keys from keys (once, at start) and returns a
+// Codec. secure selects the cookie name and the Secure attribute.
+func NewCodec(keys *jwtauth.Keys, secure bool) (*Codec, error) {
+	k, err := keys.Derive(Purpose, 32)
+	if err != nil {
+		return nil, fmt.Errorf("session: deriving cookie key: %w", err)
+	}
+	c := &Codec{name: InsecureName, secure: secure, aad: []byte(aad)}
+	if secure {
+		c.name = SecureName
+	}
+	if c.current, err = newAEAD(k); err != nil {
+		return nil, err
+	}
+	pk, ok, err := keys.DerivePrevious(Purpose, 32)
+	if err != nil {
+		return nil, fmt.Errorf("session: deriving previous cookie key: %w", err)
+	}
+	if ok {
+		if c.previous, err = newAEAD(pk); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+func newAEAD(key []byte) (cipher.AEAD, error) {
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		return nil, fmt.Errorf("session: %w", err)
+	}
+	// A fresh random 96-bit nonce per cookie, managed by the standard
+	// library; cookies are sealed only at login and refresh, far below the
+	// 2^32 messages per key this mode allows.
+	aead, err := cipher.NewGCMWithRandomNonce(block)
+	if err != nil {
+		return nil, fmt.Errorf("session: %w", err)
+	}
+	return aead, nil
+}
+
+// Name returns the cookie name.
+func (c *Codec) Name() string { return c.name }
+
+// Encode seals s into a cookie value.
+func (c *Codec) Encode(s Session) (string, error) {
+	if s.AccessToken == "" || s.RefreshToken == "" {
+		return "", errors.New("session: both tokens are required")
+	}
+	// Plaintext: uvarint length of the access token, the access token, the
+	// refresh token. Binary, so the cookie stays small and decoding cheap.
+	n := binary.MaxVarintLen64 + len(s.AccessToken) + len(s.RefreshToken)
+	if base64.RawURLEncoding.EncodedLen(1+n+c.current.Overhead()) > MaxValueLen {
+		return "", fmt.Errorf("session: tokens too large for a cookie (%d bytes)", n)
+	}
+	plain := make([]byte, 0, n)
+	plain = binary.AppendUvarint(plain, uint64(len(s.AccessToken)))
+	plain = append(plain, s.AccessToken...)
+	plain = append(plain, s.RefreshToken...)
+
+	sealed := make([]byte, 1, 1+len(plain)+c.current.Overhead())
+	sealed[0] = version
+	sealed = c.current.Seal(sealed, nil, plain, c.aad)
+	return base64.RawURLEncoding.EncodeToString(sealed), nil
+}
+
+// Decode opens a cookie value. Any failure (bad encoding, wrong size,
+// unknown version, tampering, a foreign key) wraps ErrInvalid.
+func (c *Codec) Decode(value string) (Session, error) {
+	if len(value) > MaxValueLen {
+		return Session{}, fmt.Errorf("%w: %d bytes is too long", ErrInvalid, len(value))
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(value)
+	if err != nil {
+		return Session{}, fmt.Errorf("%w: not base64url", ErrInvalid)
+	}
+	if len(raw) < 1+c.current.Overhead() || raw[0] != version {
+		return Session{}, fmt.Errorf("%w: unknown format", ErrInvalid)
+	}
+	plain, err := c.current.Open(nil, nil, raw[1:], c.aad)
+	if err != nil && c.previous != nil {
+		plain, err = c.previous.Open(nil, nil, raw[1:], c.aad)
+	}
+	if err != nil {
+		return Session{}, fmt.Errorf("%w: authentication failed", ErrInvalid)
+	}
+	n, k := binary.Uvarint(plain)
+	if k <= 0 || n == 0 || n >= uint64(len(plain)-k) {
+		return Session{}, fmt.Errorf("%w: bad payload", ErrInvalid)
+	}
+	rest := plain[k:]
+	return Session{AccessToken: string(rest[:n]), RefreshToken: string(rest[n:])}, nil
+}
+
+// Cookie returns the session cookie carrying value.
+func (c *Codec) Cookie(value string) *http.Cookie {
+	return &http.Cookie{
+		Name:     c.name,
+		Value:    value,
+		Path:     "/",
+		HttpOnly: true,
+		Secure:   c.secure,
+		SameSite: http.SameSiteLaxMode,
+	}
+}
+
+// ClearCookie returns a cookie that makes the browser drop the session.
+func (c *Codec) ClearCookie() *http.Cookie {
+	ck := c.Cookie("")
+	ck.MaxAge = -1
+	ck.Expires = time.Unix(1, 0)
+	return ck
+}

@@ -1,50 +1,259 @@
 // Command auth-api is the Gin service that checks passwords and issues JWTs.
+//
+// Usage:
+//
+//	auth-api                          serve (the default; also "auth-api serve")
+//	auth-api users add NAME [--role admin|user]   password on stdin
+//	auth-api healthcheck              exit 0 when http://127.0.0.1:$PORT/healthz answers 200
+//	auth-api version
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
-	"github.com/gin-gonic/gin"
+	"github.com/jwt-micro-system/shared/jwtauth"
+
+	"github.com/jwt-micro-system/auth-api/internal/account"
+	"github.com/jwt-micro-system/auth-api/internal/config"
+	"github.com/jwt-micro-system/auth-api/internal/server"
+	"github.com/jwt-micro-system/auth-api/internal/store"
 )
+
+// version is set at build time: -ldflags "-X main.version=...".
+var version = "dev"
+
+const usage = `usage:
+  auth-api [serve]                         run the service
+  auth-api users add NAME [--role ROLE]    create a user (role admin or user, default user);
+                                           the password is read from stdin
+  auth-api healthcheck                     check http://127.0.0.1:$PORT/healthz (exit 0 or 1)
+  auth-api version                         print the version`
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args, os.Stdout); err != nil {
+	if err := run(ctx, os.Args, os.Stdin, os.Stdout); err != nil {
 		fmt.Fprintf(os.Stderr, "auth-api: %v\n", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, _ []string, _ io.Writer) error {
-	gin.SetMode(gin.ReleaseMode)
-	r := gin.New()
-	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
+// run dispatches the subcommand in args[1:].
+func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) error {
+	cmd := "serve"
+	if len(args) > 1 {
+		cmd = args[1]
+	}
+	switch cmd {
+	case "serve":
+		return serve(ctx, stdout)
+	case "users":
+		if len(args) < 3 || args[2] != "add" {
+			return errors.New("usage: auth-api users add NAME [--role admin|user] (password on stdin)")
+		}
+		return addUser(ctx, args[3:], stdin, stdout)
+	case "healthcheck":
+		return healthcheck(ctx)
+	case "version", "--version", "-version":
+		fmt.Fprintln(stdout, version)
+		return nil
+	case "help", "-h", "--help":
+		fmt.Fprintln(stdout, usage)
+		return nil
+	}
+	return fmt.Errorf("unknown command %q\n%s", cmd, usage)
+}
+
+// loadConfig reads .env (when present) and the environment.
+func loadConfig() (*config.Config, error) {
+	if err := config.LoadEnvFile(".env"); err != nil {
+		return nil, err
+	}
+	return config.Load()
+}
+
+func serve(ctx context.Context, stdout io.Writer) error {
+	cfg, err := loadConfig()
+	if err != nil {
+		return err
+	}
+	keys, err := jwtauth.NewKeys(cfg.SecretKey, cfg.SecretKeyPrevious)
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewJSONHandler(stdout, &slog.HandlerOptions{Level: cfg.Level}))
+
+	st, err := store.OpenSQLite(ctx, cfg.DatabasePath)
+	if err != nil {
+		return fmt.Errorf("DATABASE_URL: %w", err)
+	}
+	defer st.Close()
+	if err := server.EnsureAdmin(ctx, log, st, cfg.BootstrapUsername, cfg.BootstrapPassword, cfg.BcryptCost, time.Now()); err != nil {
+		return err
+	}
+	srv, err := server.NewServer(log, server.Config{
+		Issuer:          cfg.Issuer,
+		Audience:        cfg.Audience,
+		AccessTokenTTL:  cfg.AccessTokenTTL,
+		RefreshTokenTTL: cfg.RefreshTokenTTL,
+		BcryptCost:      cfg.BcryptCost,
+		TrustedProxies:  cfg.TrustedProxies,
+	}, st, keys)
+	if err != nil {
+		return err
+	}
+
+	ln, err := net.Listen("tcp", net.JoinHostPort("", strconv.Itoa(cfg.Port)))
+	if err != nil {
+		return fmt.Errorf("PORT: %w", err)
+	}
+	httpSrv := &http.Server{
+		Handler:           srv,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    32 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	cleanupCtx, stopCleanup := context.WithCancel(ctx)
+	defer stopCleanup()
+	go srv.Cleanup(cleanupCtx, 10*time.Minute)
+
+	errc := make(chan error, 1)
+	go func() { errc <- httpSrv.Serve(ln) }()
+	log.Info("listening", "addr", ln.Addr().String(), "version", version, "kid", keys.Current().ID(),
+		"issuer", cfg.Issuer, "database", cfg.DatabasePath)
+
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := httpSrv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// addUser implements "users add NAME [--role ROLE]", reading the password
+// from the first line of stdin (for docker compose exec -T ... < file, or a
+// pipe).
+func addUser(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) error {
+	fs := flag.NewFlagSet("users add", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	role := fs.String("role", account.RoleUser, "admin or user")
+	// Flags may come before or after the name.
+	var names []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return fmt.Errorf("users add: %v\nusage: auth-api users add NAME [--role admin|user]", err)
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		names = append(names, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	if len(names) != 1 {
+		return errors.New("usage: auth-api users add NAME [--role admin|user] (password on stdin)")
+	}
+	name := names[0]
+	if err := account.ValidateUsername(name); err != nil {
+		return err
+	}
+	if err := account.ValidateRole(*role); err != nil {
+		return fmt.Errorf("--role: %w", err)
+	}
+	password, err := readPassword(stdin)
+	if err != nil {
+		return err
+	}
+	if err := account.ValidatePassword(password); err != nil {
+		return err
+	}
+	cfg, err := loadConfig()
+	if err != nil {
+		return err
+	}
+	st, err := store.OpenSQLite(ctx, cfg.DatabasePath)
+	if err != nil {
+		return fmt.Errorf("DATABASE_URL: %w", err)
+	}
+	defer st.Close()
+	hash, err := account.HashPassword(password, cfg.BcryptCost)
+	if err != nil {
+		return err
+	}
+	err = st.CreateUser(ctx, store.User{Username: name, PasswordHash: hash, Role: *role, CreatedAt: time.Now().Truncate(time.Second)})
+	if errors.Is(err, store.ErrDuplicate) {
+		return fmt.Errorf("user %q already exists (names are unique regardless of case)", name)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "created user %s with role %s\n", name, *role)
+	return nil
+}
+
+func readPassword(stdin io.Reader) (string, error) {
+	r := bufio.NewReader(io.LimitReader(stdin, 4096))
+	line, err := r.ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", fmt.Errorf("read password from stdin: %w", err)
+	}
+	line = strings.TrimRight(line, "\r\n")
+	if line == "" {
+		return "", errors.New("no password on stdin: pipe it in, e.g. printf '%s\\n' \"$PASSWORD\" | auth-api users add NAME")
+	}
+	return line, nil
+}
+
+// healthcheck asks the running service on this host whether it is alive;
+// it is the container HEALTHCHECK of an image that has no shell or curl.
+func healthcheck(ctx context.Context) error {
+	if err := config.LoadEnvFile(".env"); err != nil {
+		return err
+	}
 	port := os.Getenv("PORT")
 	if port == "" {
 		port = "10000"
 	}
-	srv := &http.Server{Addr: net.JoinHostPort("", port), Handler: r, ReadHeaderTimeout: 5 * time.Second}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
+	if n, err := strconv.Atoi(port); err != nil || n <= 0 || n > 65535 {
+		return fmt.Errorf("PORT=%q is not a port number", port)
 	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+	url := "http://" + net.JoinHostPort("127.0.0.1", port) + "/healthz"
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
 		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("healthcheck: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("healthcheck: %s answered %s", url, resp.Status)
 	}
 	return nil
 }

@@ -1,0 +1,103 @@
+package account
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"golang.org/x/crypto/bcrypt"
+)
+
+func TestValidateUsername(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		in      string
+		wantErr string
+	}{
+		{"simple", "alice", ""},
+		{"all allowed characters", "a.B_c-9@x", ""},
+		{"64 characters", strings.Repeat("a", 64), ""},
+		{"empty", "", "username is required"},
+		{"65 characters", strings.Repeat("a", 65), "too long"},
+		{"space", "al ice", "may contain only"},
+		{"null byte", "al\x00ice", "may contain only"},
+		{"non-ASCII letter", "ålice", "may contain only"},
+		{"slash", "a/b", "may contain only"},
+		{"newline", "alice\n", "may contain only"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			err := ValidateUsername(tt.in)
+			checkErr(t, err, tt.wantErr)
+		})
+	}
+}
+
+func TestValidatePassword(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		in      string
+		wantErr string
+	}{
+		{"8 characters", "abcdefgh", ""},
+		{"72 bytes", strings.Repeat("x", 72), ""},
+		{"multibyte counts characters for the minimum", "ééééééé", "too short"},
+		{"8 multibyte characters", "éééééééé", ""},
+		{"empty", "", "password is required"},
+		{"7 characters", "abcdefg", "too short"},
+		{"73 bytes", strings.Repeat("x", 73), "too long (73 bytes, at most 72"},
+		{"invalid UTF-8", "abcdefgh\xff", "UTF-8"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			checkErr(t, ValidatePassword(tt.in), tt.wantErr)
+		})
+	}
+}
+
+func TestValidateRole(t *testing.T) {
+	for _, tt := range []struct {
+		in      string
+		wantErr string
+	}{
+		{"admin", ""},
+		{"user", ""},
+		{"", "role is required"},
+		{"Admin", "admin or user"},
+		{"root", "admin or user"},
+	} {
+		t.Run(tt.in, func(t *testing.T) {
+			checkErr(t, ValidateRole(tt.in), tt.wantErr)
+		})
+	}
+}
+
+func TestHashPassword(t *testing.T) {
+	h, err := HashPassword("correct horse", bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := bcrypt.CompareHashAndPassword(h, []byte("correct horse")); err != nil {
+		t.Errorf("hash does not match its password: %v", err)
+	}
+	if err := bcrypt.CompareHashAndPassword(h, []byte("wrong horse")); err == nil {
+		t.Error("hash matches a wrong password")
+	}
+}
+
+func checkErr(t *testing.T, err error, want string) {
+	t.Helper()
+	if want == "" {
+		if err != nil {
+			t.Fatalf("got error %q, want none", err)
+		}
+		return
+	}
+	if err == nil {
+		t.Fatalf("got no error, want one containing %q", want)
+	}
+	if !strings.Contains(err.Error(), want) {
+		t.Errorf("got %q, want it to contain %q", err, want)
+	}
+	if !errors.Is(err, ErrInvalid) {
+		t.Errorf("error %q is not ErrInvalid", err)
+	}
+}

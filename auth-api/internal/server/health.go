@@ -1,0 +1,63 @@
+package server
+
+import (
+	"context"
+	_ "embed"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/jwt-micro-system/shared/jwtauth"
+
+	"github.com/jwt-micro-system/auth-api/internal/store"
+)
+
+//go:embed openapi.yaml
+var openAPIDocument []byte
+
+func handleHealthz() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		c.JSON(http.StatusOK, gin.H{"status": "ok"})
+	}
+}
+
+// handleReadyz reports whether the store answers.
+func handleReadyz(log *slog.Logger, st store.Store) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
+		defer cancel()
+		if err := st.Ping(ctx); err != nil {
+			log.Error("readiness check failed", "err", err)
+			abort(c, http.StatusServiceUnavailable, "not_ready", "the database is not reachable")
+			return
+		}
+		c.JSON(http.StatusOK, gin.H{"status": "ready"})
+	}
+}
+
+func handleOpenAPI() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		c.Data(http.StatusOK, "application/yaml; charset=utf-8", openAPIDocument)
+	}
+}
+
+// tokenKeyResponse describes the signing key without revealing it, so the
+// web-frontend can check that it holds the same SECRET_KEY.
+type tokenKeyResponse struct {
+	Alg         string `json:"alg"`
+	Kid         string `json:"kid"`
+	PreviousKid string `json:"previous_kid,omitempty"`
+	Issuer      string `json:"issuer"`
+	Audience    string `json:"audience,omitempty"`
+}
+
+func handleTokenKey(keys *jwtauth.Keys, issuer, audience string) gin.HandlerFunc {
+	resp := tokenKeyResponse{Alg: "HS256", Kid: keys.Current().ID(), Issuer: issuer, Audience: audience}
+	if prev, ok := keys.Previous(); ok {
+		resp.PreviousKid = prev.ID()
+	}
+	return func(c *gin.Context) {
+		c.JSON(http.StatusOK, resp)
+	}
+}

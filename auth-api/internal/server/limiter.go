@@ -1,0 +1,133 @@
+package server
+
+import (
+	"strings"
+	"sync"
+	"time"
+)
+
+// LoginLimits are the brute-force limits: how many failed password checks
+// one username, and one client address, may have within Window before
+// further attempts get 429 until the window ends.
+type LoginLimits struct {
+	PerUsername int
+	PerAddress  int
+	Window      time.Duration
+	// MaxEntries bounds the memory the limiter may use.
+	MaxEntries int
+}
+
+// DefaultLoginLimits returns the limits used where Config leaves them zero:
+// five wrong passwords per account and thirty per client address in fifteen
+// minutes.
+func DefaultLoginLimits() LoginLimits {
+	return LoginLimits{PerUsername: 5, PerAddress: 30, Window: 15 * time.Minute, MaxEntries: 100_000}
+}
+
+func (l LoginLimits) withDefaults() LoginLimits {
+	d := DefaultLoginLimits()
+	if l.PerUsername > 0 {
+		d.PerUsername = l.PerUsername
+	}
+	if l.PerAddress > 0 {
+		d.PerAddress = l.PerAddress
+	}
+	if l.Window > 0 {
+		d.Window = l.Window
+	}
+	if l.MaxEntries > 0 {
+		d.MaxEntries = l.MaxEntries
+	}
+	return d
+}
+
+// limiter counts password attempts per key in fixed windows. Attempts are
+// counted before the password is checked, and only a success gives them
+// back, so a burst of parallel guesses cannot slip past the limit.
+type limiter struct {
+	limits LoginLimits
+	mu     sync.Mutex
+	counts map[string]*window
+}
+
+type window struct {
+	start time.Time
+	n     int
+}
+
+func newLimiter(l LoginLimits) *limiter {
+	return &limiter{limits: l, counts: make(map[string]*window)}
+}
+
+func userKey(username string) string { return "u:" + strings.ToLower(username) }
+func addrKey(ip string) string       { return "a:" + ip }
+
+// begin records an attempt for username from address. When either is over
+// its limit the attempt is not recorded, and wait says how long until it
+// would be allowed.
+func (l *limiter) begin(username, address string, now time.Time) (wait time.Duration, ok bool) {
+	uk, ak := userKey(username), addrKey(address)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	uw, aw := l.current(uk, now), l.current(ak, now)
+	if uw.n >= l.limits.PerUsername {
+		wait = max(wait, uw.start.Add(l.limits.Window).Sub(now))
+	}
+	if aw.n >= l.limits.PerAddress {
+		wait = max(wait, aw.start.Add(l.limits.Window).Sub(now))
+	}
+	if wait > 0 {
+		return wait, false
+	}
+	uw.n++
+	aw.n++
+	return 0, true
+}
+
+// succeeded gives back the attempt of a correct password: the username's
+// failures are forgiven; the address keeps the others it made.
+func (l *limiter) succeeded(username, address string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.counts, userKey(username))
+	if w, ok := l.counts[addrKey(address)]; ok && w.n > 0 {
+		w.n--
+	}
+}
+
+// current returns the live window of key, starting a new one when the old
+// has ended. Called with mu held.
+func (l *limiter) current(key string, now time.Time) *window {
+	w, ok := l.counts[key]
+	if ok && now.Sub(w.start) < l.limits.Window {
+		return w
+	}
+	if !ok && len(l.counts) >= l.limits.MaxEntries {
+		l.sweepLocked(now)
+		// Still full of live entries (someone is spraying names): forget
+		// an arbitrary one rather than grow without bound.
+		for k := range l.counts {
+			if len(l.counts) < l.limits.MaxEntries {
+				break
+			}
+			delete(l.counts, k)
+		}
+	}
+	w = &window{start: now}
+	l.counts[key] = w
+	return w
+}
+
+func (l *limiter) sweep(now time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.sweepLocked(now)
+}
+
+func (l *limiter) sweepLocked(now time.Time) {
+	for k, w := range l.counts {
+		if now.Sub(w.start) >= l.limits.Window {
+			delete(l.counts, k)
+		}
+	}
+}

@@ -1,0 +1,64 @@
+package server
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/jwt-micro-system/shared/jwtauth"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// metrics are the server's Prometheus metrics, in a registry of its own (no
+// global registry, so tests can run many servers).
+type metrics struct {
+	reg        *prometheus.Registry
+	requests   *prometheus.CounterVec
+	latency    *prometheus.HistogramVec
+	logins     *prometheus.CounterVec
+	refreshes  *prometheus.CounterVec
+	rejections *prometheus.CounterVec
+}
+
+func newMetrics() *metrics {
+	m := &metrics{
+		reg: prometheus.NewRegistry(),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "auth_api_http_requests_total", Help: "HTTP requests by method, route and status.",
+		}, []string{"method", "route", "status"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "auth_api_http_request_duration_seconds", Help: "HTTP request latency by method, route and status.",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
+		}, []string{"method", "route", "status"}),
+		logins: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "auth_api_logins_total", Help: "Login attempts by outcome.",
+		}, []string{"outcome"}),
+		refreshes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "auth_api_refreshes_total", Help: "Refresh attempts by outcome.",
+		}, []string{"outcome"}),
+		rejections: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "auth_api_token_rejections_total", Help: "Access tokens refused, by reason.",
+		}, []string{"reason"}),
+	}
+	m.reg.MustRegister(m.requests, m.latency, m.logins, m.refreshes, m.rejections,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+func (m *metrics) observeRequest(method, route string, status int, d time.Duration) {
+	code := strconv.Itoa(status)
+	m.requests.WithLabelValues(method, route, code).Inc()
+	m.latency.WithLabelValues(method, route, code).Observe(d.Seconds())
+}
+
+func (m *metrics) login(outcome string)   { m.logins.WithLabelValues(outcome).Inc() }
+func (m *metrics) refresh(outcome string) { m.refreshes.WithLabelValues(outcome).Inc() }
+func (m *metrics) tokenRejected(reason jwtauth.Reason) {
+	m.rejections.WithLabelValues(string(reason)).Inc()
+}
+
+func handleMetrics(m *metrics) gin.HandlerFunc {
+	return gin.WrapH(promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{}))
+}

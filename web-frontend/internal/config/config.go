@@ -13,8 +13,8 @@ import (
 	"strings"
 
 	"github.com/joho/godotenv"
-	"github.com/kelseyhightower/envconfig"
 	"github.com/jwt-micro-system/shared/jwtauth"
+	"github.com/kelseyhightower/envconfig"
 )
 
 // Config is the web-frontend configuration. Every field comes from the

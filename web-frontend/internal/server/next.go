@@ -19,9 +19,15 @@ func safeNext(next string) string {
 	if !isLocalPath(next) {
 		return "/"
 	}
+	// Once more decoded, in case something on the way decodes it again.
 	dec, err := url.PathUnescape(next)
-	if err != nil || !isLocalPath(dec) {
+	if err != nil || len(dec) > 1 && (dec[1] == '/' || dec[1] == '\\') {
 		return "/"
+	}
+	for i := 0; i < len(dec); i++ {
+		if c := dec[i]; c < ' ' || c == 0x7f || c == '\\' {
+			return "/"
+		}
 	}
 	return next
 }

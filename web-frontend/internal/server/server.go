@@ -71,6 +71,10 @@ type server struct {
 
 // NewServer returns the web-frontend handler.
 func NewServer(log *slog.Logger, opts Options, deps Deps) http.Handler {
+	return newServer(log, opts, deps).routes()
+}
+
+func newServer(log *slog.Logger, opts Options, deps Deps) *server {
 	if deps.Now == nil {
 		deps.Now = time.Now
 	}
@@ -89,5 +93,5 @@ func NewServer(log *slog.Logger, opts Options, deps Deps) http.Handler {
 		now:      deps.Now,
 	}
 	s.renewer = newRenewer(deps.Auth, opts.GraceWindow, deps.Now)
-	return s.routes()
+	return s
 }

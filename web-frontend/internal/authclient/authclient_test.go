@@ -1,0 +1,160 @@
+package authclient
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"testing"
+	"time"
+)
+
+func newClient(tb testing.TB, h http.HandlerFunc) *Client {
+	tb.Helper()
+	srv := httptest.NewServer(h)
+	tb.Cleanup(srv.Close)
+	u, err := url.Parse(srv.URL)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return New(u, nil)
+}
+
+func TestLoginSendsCredentialsAndClientIP(t *testing.T) {
+	c := newClient(t, func(w http.ResponseWriter, r *http.Request) {
+		var in map[string]string
+		if r.Method != http.MethodPost || r.URL.Path != "/login" || json.NewDecoder(r.Body).Decode(&in) != nil {
+			http.Error(w, "bad", http.StatusBadRequest)
+			return
+		}
+		if in["username"] != "alice" || in["password"] != "pw" || r.Header.Get("X-Forwarded-For") != "203.0.113.9" {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		_, _ = w.Write([]byte(`{"access_token":"a","token_type":"Bearer","expires_in":1800,"refresh_token":"r","token":"a"}`))
+	})
+	got, err := c.Login(context.Background(), "alice", "pw", "203.0.113.9")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.AccessToken != "a" || got.RefreshToken != "r" || got.ExpiresIn != 1800 {
+		t.Errorf("got %+v", got)
+	}
+}
+
+func TestErrorsAreClassified(t *testing.T) {
+	tests := []struct {
+		name       string
+		status     int
+		body       string
+		retryAfter string
+		want       error
+		wantMsg    string
+		wantRetry  time.Duration
+	}{
+		{"unauthorized", 401, `{"error":"invalid_credentials","message":"wrong"}`, "", ErrUnauthorized, "wrong", 0},
+		{"forbidden", 403, `{"error":"forbidden","message":"admins only"}`, "", ErrForbidden, "admins only", 0},
+		{"rate limited", 429, `{"error":"rate_limited","message":"slow down"}`, "17", ErrRateLimited, "slow down", 17 * time.Second},
+		{"bad request", 400, `{"error":"invalid_request","message":"password too long"}`, "", ErrRejected, "password too long", 0},
+		{"conflict", 409, `{"error":"conflict","message":"exists"}`, "", ErrRejected, "exists", 0},
+		{"server error", 500, `oops`, "", ErrUnavailable, "", 0},
+		{"unavailable", 503, ``, "", ErrUnavailable, "", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := newClient(t, func(w http.ResponseWriter, _ *http.Request) {
+				if tt.retryAfter != "" {
+					w.Header().Set("Retry-After", tt.retryAfter)
+				}
+				w.WriteHeader(tt.status)
+				_, _ = w.Write([]byte(tt.body))
+			})
+			_, err := c.Refresh(context.Background(), "r")
+			if !errors.Is(err, tt.want) {
+				t.Fatalf("got %v, want %v", err, tt.want)
+			}
+			var ae *Error
+			if errors.As(err, &ae) && (ae.Message != tt.wantMsg || ae.RetryAfter != tt.wantRetry) {
+				t.Errorf("got message %q retry %s, want %q %s", ae.Message, ae.RetryAfter, tt.wantMsg, tt.wantRetry)
+			}
+		})
+	}
+}
+
+func TestUnreachableAndBrokenAnswers(t *testing.T) {
+	// A closed port: connection refused.
+	srv := httptest.NewServer(http.NotFoundHandler())
+	u, _ := url.Parse(srv.URL)
+	srv.Close()
+	if _, err := New(u, nil).TokenKey(context.Background()); !errors.Is(err, ErrUnavailable) {
+		t.Errorf("closed port: got %v, want ErrUnavailable", err)
+	}
+
+	tests := []struct {
+		name string
+		body string
+	}{
+		{"not json", `<html>`},
+		{"no tokens", `{"token_type":"Bearer"}`},
+	}
+	for _, tt := range tests {
+		c := newClient(t, func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte(tt.body)) })
+		if _, err := c.Login(context.Background(), "a", "b", ""); !errors.Is(err, ErrUnavailable) {
+			t.Errorf("%s: got %v, want ErrUnavailable", tt.name, err)
+		}
+	}
+	c := newClient(t, func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte(`{"alg":"HS256"}`)) })
+	if _, err := c.TokenKey(context.Background()); !errors.Is(err, ErrUnavailable) {
+		t.Errorf("token-key without kid: got %v, want ErrUnavailable", err)
+	}
+}
+
+func TestHangingServerIsBoundedByContext(t *testing.T) {
+	release := make(chan struct{})
+	c := newClient(t, func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	})
+	defer close(release)
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if _, err := c.Users(ctx, "tok"); !errors.Is(err, ErrUnavailable) {
+		t.Errorf("got %v, want ErrUnavailable", err)
+	}
+}
+
+func TestUsersAndLogout(t *testing.T) {
+	c := newClient(t, func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.URL.Path == "/users" && r.Header.Get("Authorization") == "Bearer tok":
+			_, _ = w.Write([]byte(`{"users":[{"username":"alice","role":"admin","created_at":"2026-11-22T03:00:00Z"}]}`))
+		case r.URL.Path == "/logout" && r.Method == http.MethodPost:
+			w.WriteHeader(http.StatusNoContent)
+		default:
+			w.WriteHeader(http.StatusUnauthorized)
+		}
+	})
+	users, err := c.Users(context.Background(), "tok")
+	if err != nil || len(users) != 1 || users[0].Username != "alice" || users[0].CreatedAt.IsZero() {
+		t.Errorf("got %+v, %v", users, err)
+	}
+	if _, err := c.Users(context.Background(), "other"); !errors.Is(err, ErrUnauthorized) {
+		t.Errorf("got %v, want ErrUnauthorized", err)
+	}
+	if err := c.Logout(context.Background(), "r"); err != nil {
+		t.Errorf("logout: %v", err)
+	}
+}
+
+func TestRedirectsAreNotFollowed(t *testing.T) {
+	c := newClient(t, func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "http://example.invalid/steal", http.StatusFound)
+	})
+	if _, err := c.Users(context.Background(), "tok"); !errors.Is(err, ErrRejected) {
+		t.Errorf("got %v, want ErrRejected (redirect not followed)", err)
+	}
+}

@@ -1,0 +1,366 @@
+package server
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jwt-micro-system/shared/jwtauth"
+	"github.com/jwt-micro-system/web-frontend/internal/authclient"
+	"github.com/jwt-micro-system/web-frontend/internal/config"
+	"github.com/jwt-micro-system/web-frontend/internal/session"
+)
+
+const (
+	testSecret  = "t3st-s3cret-0123456789-abcdefghijklmnop"
+	otherSecret = "0ther-s3cret-0123456789-ABCDEFGHIJKLMNOP"
+	tokenTTL    = 30 * time.Minute
+)
+
+// clock is a fake clock shared by the fake auth-api, the Verifier and the
+// server, so expiry is tested without sleeping.
+type clock struct{ ns atomic.Int64 }
+
+func newClock() *clock {
+	c := &clock{}
+	c.ns.Store(time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC).UnixNano())
+	return c
+}
+
+func (c *clock) Now() time.Time          { return time.Unix(0, c.ns.Load()).UTC() }
+func (c *clock) Advance(d time.Duration) { c.ns.Add(int64(d)) }
+func (c *clock) fn() func() time.Time    { return c.Now }
+
+// fakeAuth is an in-memory auth-api that behaves like the real one where
+// the frontend can tell: refresh rotation with reuse detection (a reused
+// refresh token revokes its family), logout, admin-only /users, 429 and
+// 503 on demand.
+type fakeAuth struct {
+	clock  *clock
+	issuer *jwtauth.Issuer
+	keys   *jwtauth.Keys
+	iss    string
+
+	mu       sync.Mutex
+	refresh  map[string]*refreshEntry // by token
+	families map[string]bool          // revoked families
+
+	refreshCalls atomic.Int64
+	loginCalls   atomic.Int64
+	down         atomic.Bool // answer 503 to everything
+	rateLimit    atomic.Bool // answer 429 to /login
+	refreshDelay time.Duration
+	lastXFF      atomic.Value
+}
+
+type refreshEntry struct {
+	user, role, family string
+	used               bool
+}
+
+// fakeUsers returns the accounts of the fake: username -> password, role.
+func fakeUsers() map[string][2]string {
+	return map[string][2]string{
+		"alice": {"alice-password", "admin"},
+		"bob":   {"bob-password", "user"},
+	}
+}
+
+func newFakeAuth(tb testing.TB, secret string, clk *clock) *fakeAuth {
+	tb.Helper()
+	ks, err := jwtauth.NewKeys(secret, "")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	is, err := jwtauth.NewIssuer(ks, jwtauth.IssuerConfig{TTL: tokenTTL, Now: clk.fn()})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return &fakeAuth{clock: clk, issuer: is, keys: ks, iss: jwtauth.DefaultIssuer,
+		refresh: map[string]*refreshEntry{}, families: map[string]bool{}}
+}
+
+func randToken() string {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func (f *fakeAuth) pair(w http.ResponseWriter, user, role, family string) {
+	access, _, err := f.issuer.Issue(user, role)
+	if err != nil {
+		http.Error(w, err.Error(), 500)
+		return
+	}
+	rt := randToken()
+	f.refresh[rt] = &refreshEntry{user: user, role: role, family: family}
+	writeJSON(w, 200, map[string]any{"access_token": access, "token_type": "Bearer", "expires_in": int(tokenTTL.Seconds()),
+		"refresh_token": rt, "token": access})
+}
+
+func (f *fakeAuth) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if f.down.Load() {
+		writeJSONError(w, 503, "unavailable", "down for the test")
+		return
+	}
+	var in map[string]string
+	if r.Method == http.MethodPost {
+		_ = json.NewDecoder(r.Body).Decode(&in)
+	}
+	switch r.Method + " " + r.URL.Path {
+	case "POST /login":
+		f.loginCalls.Add(1)
+		f.lastXFF.Store(r.Header.Get("X-Forwarded-For"))
+		if f.rateLimit.Load() {
+			w.Header().Set("Retry-After", "42")
+			writeJSONError(w, 429, "rate_limited", "too many attempts")
+			return
+		}
+		if len(in["password"]) > 72 {
+			writeJSONError(w, 400, "invalid_request", "password must be at most 72 bytes")
+			return
+		}
+		u, ok := fakeUsers()[in["username"]]
+		if !ok || u[0] != in["password"] {
+			writeJSONError(w, 401, "invalid_credentials", "invalid username or password")
+			return
+		}
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		f.pair(w, in["username"], u[1], randToken())
+	case "POST /refresh":
+		f.refreshCalls.Add(1)
+		if f.refreshDelay > 0 {
+			time.Sleep(f.refreshDelay)
+		}
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		e, ok := f.refresh[in["refresh_token"]]
+		switch {
+		case !ok || f.families[e.family]:
+			writeJSONError(w, 401, "invalid_token", "refresh token invalid")
+		case e.used:
+			f.families[e.family] = true // reuse: revoke the family
+			writeJSONError(w, 401, "invalid_token", "refresh token reused")
+		default:
+			e.used = true
+			f.pair(w, e.user, e.role, e.family)
+		}
+	case "POST /logout":
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		if e, ok := f.refresh[in["refresh_token"]]; ok {
+			f.families[e.family] = true
+		}
+		w.WriteHeader(204)
+	case "GET /users":
+		tok, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		v, _ := jwtauth.NewVerifier(f.keys, jwtauth.VerifierConfig{Now: f.clock.fn()})
+		c, err := v.Verify(tok)
+		if err != nil {
+			writeJSONError(w, 401, "invalid_token", "bad token")
+			return
+		}
+		if c.Role != "admin" {
+			writeJSONError(w, 403, "forbidden", "admins only")
+			return
+		}
+		writeJSON(w, 200, map[string]any{"users": []map[string]string{
+			{"username": "alice", "role": "admin", "created_at": "2026-11-01T09:00:00Z"},
+			{"username": "bob", "role": "user", "created_at": "2026-11-02T10:30:00Z"},
+		}})
+	case "GET /token-key":
+		writeJSON(w, 200, map[string]string{"alg": "HS256", "kid": f.keys.Current().ID(), "issuer": f.iss})
+	default:
+		writeJSONError(w, 404, "not_found", "no route")
+	}
+}
+
+func (f *fakeAuth) familyRevoked(refreshToken string) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	e, ok := f.refresh[refreshToken]
+	return ok && f.families[e.family]
+}
+
+// env is a web-frontend wired to a fake auth-api.
+type env struct {
+	h        http.Handler
+	srv      *server
+	fake     *fakeAuth
+	authSrv  *httptest.Server
+	clock    *clock
+	keys     *jwtauth.Keys
+	codec    *session.Codec
+	verifier *jwtauth.Verifier
+	opts     Options
+	logs     *syncBuffer
+}
+
+type envConfig struct {
+	secret, previous string // the frontend's keys (default testSecret)
+	authSecret       string // the fake auth-api's key (default testSecret)
+	insecure         bool
+	trusted          string
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func newEnv(tb testing.TB, cfg envConfig) *env {
+	tb.Helper()
+	if cfg.secret == "" {
+		cfg.secret = testSecret
+	}
+	if cfg.authSecret == "" {
+		cfg.authSecret = testSecret
+	}
+	clk := newClock()
+	e := &env{clock: clk, fake: newFakeAuth(tb, cfg.authSecret, clk), logs: &syncBuffer{}}
+	e.authSrv = httptest.NewServer(e.fake)
+	tb.Cleanup(e.authSrv.Close)
+
+	var err error
+	if e.keys, err = jwtauth.NewKeys(cfg.secret, cfg.previous); err != nil {
+		tb.Fatal(err)
+	}
+	if e.verifier, err = jwtauth.NewVerifier(e.keys, jwtauth.VerifierConfig{Leeway: jwtauth.MaxLeeway, Now: clk.fn()}); err != nil {
+		tb.Fatal(err)
+	}
+	if e.codec, err = session.NewCodec(e.keys, !cfg.insecure); err != nil {
+		tb.Fatal(err)
+	}
+	pages, err := ParsePages(os.DirFS("../.."))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	metrics, err := NewMetrics()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	u, _ := url.Parse(e.authSrv.URL)
+	proxies, err := config.ParseProxies(cfg.trusted)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	e.opts = Options{Keys: e.keys, Issuer: jwtauth.DefaultIssuer, TrustedProxies: proxies, Version: "test"}
+	var logw io.Writer = e.logs
+	log := slog.New(slog.NewJSONHandler(logw, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	e.srv = newServer(log, e.opts, Deps{
+		Verifier: e.verifier, Codec: e.codec, Auth: authclient.New(u, nil), Pages: pages,
+		Static: os.DirFS("../../static"), Metrics: metrics, Now: clk.fn(),
+	})
+	e.h = e.srv.routes()
+	return e
+}
+
+// do serves one request and returns the recorded response.
+func (e *env) do(tb testing.TB, r *http.Request) *httptest.ResponseRecorder {
+	tb.Helper()
+	w := httptest.NewRecorder()
+	e.h.ServeHTTP(w, r)
+	if w.Code >= 500 && w.Code != http.StatusServiceUnavailable {
+		tb.Errorf("%s %s: got status %d", r.Method, r.URL, w.Code)
+	}
+	return w
+}
+
+func get(path string, cookies ...*http.Cookie) *http.Request {
+	r := httptest.NewRequest(http.MethodGet, path, nil)
+	for _, c := range cookies {
+		r.AddCookie(c)
+	}
+	return r
+}
+
+func postForm(path string, form url.Values, cookies ...*http.Cookie) *http.Request {
+	r := httptest.NewRequest(http.MethodPost, path, strings.NewReader(form.Encode()))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	for _, c := range cookies {
+		r.AddCookie(c)
+	}
+	return r
+}
+
+// sessionCookie returns the session cookie set by w, or nil.
+func (e *env) sessionCookie(w *httptest.ResponseRecorder) *http.Cookie {
+	for _, c := range w.Result().Cookies() {
+		if c.Name == e.codec.Name() {
+			return c
+		}
+	}
+	return nil
+}
+
+// login logs user in through the form and returns the session cookie.
+func (e *env) login(tb testing.TB, user string) *http.Cookie {
+	tb.Helper()
+	w := e.do(tb, postForm("/login", url.Values{"username": {user}, "password": {fakeUsers()[user][0]}}))
+	if w.Code != http.StatusSeeOther {
+		tb.Fatalf("login %s: got status %d, want 303: %s", user, w.Code, w.Body)
+	}
+	c := e.sessionCookie(w)
+	if c == nil || c.Value == "" {
+		tb.Fatalf("login %s: no session cookie", user)
+	}
+	return c
+}
+
+// wantLoginRedirect checks a redirect to the login page, with the expiry
+// message when expired is true, and that the cookie is cleared then.
+func (e *env) wantLoginRedirect(tb testing.TB, w *httptest.ResponseRecorder, expired bool) {
+	tb.Helper()
+	if w.Code != http.StatusSeeOther {
+		tb.Fatalf("got status %d, want 303 to /login: %s", w.Code, w.Body)
+	}
+	loc, err := url.Parse(w.Header().Get("Location"))
+	if err != nil || loc.Path != "/login" {
+		tb.Fatalf("got Location %q, want /login", w.Header().Get("Location"))
+	}
+	if got := loc.Query().Get("msg") == msgExpired; got != expired {
+		tb.Errorf("got Location %q, want expiry message %v", loc, expired)
+	}
+	if expired {
+		c := e.sessionCookie(w)
+		if c == nil || c.MaxAge >= 0 {
+			tb.Errorf("session cookie not cleared: %v", w.Header().Values("Set-Cookie"))
+		}
+	}
+}
+
+func rawPost(path, body string) *http.Request {
+	r := httptest.NewRequest(http.MethodPost, path, strings.NewReader(body))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return r
+}
+
+func httptestRequest(method, path string) *http.Request {
+	return httptest.NewRequest(method, path, nil)
+}
+
+func newRecorder() *httptest.ResponseRecorder { return httptest.NewRecorder() }

@@ -1,0 +1,71 @@
+package server
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/jwt-micro-system/auth-api/internal/account"
+)
+
+func TestDecodeLogin(t *testing.T) {
+	for _, tt := range []struct {
+		name, ct, body string
+		wantUser       string
+		wantStatus     int
+	}{
+		{"json", "application/json", `{"username":"a","password":"p"}`, "a", 0},
+		{"json with charset", "application/json; charset=utf-8", `{"username":"a","password":"p"}`, "a", 0},
+		{"user_id", "application/json", `{"user_id":"b","password":"p"}`, "b", 0},
+		{"role of any type is ignored", "application/json", `{"username":"a","password":"p","role":{"x":1}}`, "a", 0},
+		{"text/plain", "text/plain", `{"username":"a","password":"p"}`, "", 415},
+		{"bad media type", "application/json; =", `{}`, "", 415},
+		{"deep nesting", "application/json", strings.Repeat("[", 10000), "", 400},
+		{"invalid UTF-8 name", "application/json", "{\"username\":\"\xff\",\"password\":\"p\"}", "", 400},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			user, _, err := decodeLogin(tt.ct, strings.NewReader(tt.body))
+			switch {
+			case tt.wantStatus == 0 && err != nil:
+				t.Fatalf("got %v, want success", err)
+			case tt.wantStatus != 0 && (err == nil || err.status != tt.wantStatus):
+				t.Fatalf("got %v, want status %d", err, tt.wantStatus)
+			case user != tt.wantUser:
+				t.Errorf("got user %q, want %q", user, tt.wantUser)
+			}
+		})
+	}
+}
+
+// FuzzLoginRequest: whatever the body, decodeLogin either refuses it with a
+// 4xx and a code and message, or returns a username and password that obey
+// the rules. It never panics.
+func FuzzLoginRequest(f *testing.F) {
+	for _, seed := range []string{
+		`{"username":"alice","password":"alice-pass-1"}`,
+		`{"user_id":"alice","password":"x","role":"admin"}`,
+		`{"username":"al\u0000ice","password":"x"}`,
+		`{"username":"alice","password":"` + strings.Repeat("p", 73) + `"}`,
+		`{"username":1}`, `[]`, `null`, `"x"`, `{} {}`, `{"a":`, "\x00", "",
+		`{"username":"a","username":"b","password":"p"}`,
+		`{"USERNAME":"a","PASSWORD":"p"}`,
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		user, pass, err := decodeLogin("application/json", bytes.NewReader(body))
+		if err != nil {
+			if err.status < 400 || err.status > 499 || err.code == "" || err.message == "" || !utf8.ValidString(err.message) {
+				t.Fatalf("bad refusal %+v", err)
+			}
+			return
+		}
+		if e := account.ValidateUsername(user); e != nil {
+			t.Fatalf("accepted username %q: %v", user, e)
+		}
+		if pass == "" || len(pass) > account.MaxPasswordBytes {
+			t.Fatalf("accepted password of %d bytes", len(pass))
+		}
+	})
+}

@@ -1,0 +1,181 @@
+package server
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/jwt-micro-system/shared/jwtauth"
+)
+
+func TestHealthAndReady(t *testing.T) {
+	ts := newTestServer(t)
+	for _, path := range []string{"/healthz", "/readyz"} {
+		if w := ts.do(t, request{method: "GET", path: path}); w.Code != 200 {
+			t.Errorf("%s: got %d %s, want 200", path, w.Code, w.Body)
+		}
+	}
+	ts.store.Close()
+	checkError(t, ts.do(t, request{method: "GET", path: "/readyz"}), 503, "not_ready")
+	if w := ts.do(t, request{method: "GET", path: "/healthz"}); w.Code != 200 {
+		t.Errorf("healthz with the store down: got %d, want 200 (alive is not ready)", w.Code)
+	}
+}
+
+func TestUnknownRoutesAndMethods(t *testing.T) {
+	ts := newTestServer(t)
+	checkError(t, ts.do(t, request{method: "GET", path: "/nope"}), 404, "not_found")
+	checkError(t, ts.do(t, request{method: "GET", path: "/login"}), 405, "method_not_allowed")
+	checkError(t, ts.do(t, request{method: "PUT", path: "/users"}), 405, "method_not_allowed")
+}
+
+func TestTokenKey(t *testing.T) {
+	for _, tt := range []struct {
+		name     string
+		previous string
+		audience string
+		want     tokenKeyResponse
+	}{
+		{"plain", "", "", tokenKeyResponse{Alg: "HS256", Kid: jwtauth.KeyID([]byte(testSecret)), Issuer: "auth-api"}},
+		{"rotating, with audience", otherSecret, "web", tokenKeyResponse{Alg: "HS256", Kid: jwtauth.KeyID([]byte(testSecret)),
+			PreviousKid: jwtauth.KeyID([]byte(otherSecret)), Issuer: "auth-api", Audience: "web"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			ts := newTestServer(t, func(c *Config) { c.Audience = tt.audience })
+			keys, err := jwtauth.NewKeys(testSecret, tt.previous)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s, err := NewServer(ts.log, ts.cfg, ts.store, keys)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ts.Server = s
+			w := ts.do(t, request{method: "GET", path: "/token-key"})
+			var got tokenKeyResponse
+			if err := json.Unmarshal(w.Body.Bytes(), &got); err != nil {
+				t.Fatal(err)
+			}
+			if got != tt.want {
+				t.Errorf("got %+v, want %+v", got, tt.want)
+			}
+			if strings.Contains(w.Body.String(), testSecret) || strings.Contains(w.Body.String(), otherSecret) {
+				t.Error("the key itself is in the response")
+			}
+			if tt.previous == "" && strings.Contains(w.Body.String(), "previous_kid") {
+				t.Errorf("got %s, want previous_kid omitted", w.Body)
+			}
+		})
+	}
+}
+
+func TestMetrics(t *testing.T) {
+	ts := newTestServer(t)
+	ts.login(t, "alice", alicePassword)
+	ts.do(t, request{method: "POST", path: "/login", body: `{"username":"alice","password":"wrong-password"}`})
+	ts.do(t, request{method: "GET", path: "/me", token: "garbage"})
+	ts.do(t, request{method: "POST", path: "/refresh", body: refreshBody("unknown")})
+	w := ts.do(t, request{method: "GET", path: "/metrics"})
+	if w.Code != 200 {
+		t.Fatalf("got %d", w.Code)
+	}
+	for _, want := range []string{
+		`auth_api_logins_total{outcome="success"} 1`,
+		`auth_api_logins_total{outcome="invalid_credentials"} 1`,
+		`auth_api_token_rejections_total{reason="malformed"} 1`,
+		`auth_api_refreshes_total{outcome="unknown"} 1`,
+		`auth_api_http_requests_total{method="POST",route="/login",status="200"} 1`,
+		`auth_api_http_request_duration_seconds_count{method="GET",route="/me",status="401"} 1`,
+	} {
+		if !strings.Contains(w.Body.String(), want) {
+			t.Errorf("metrics lack %q", want)
+		}
+	}
+}
+
+// The OpenAPI document describes exactly the routes the server has.
+func TestOpenAPIMatchesRoutes(t *testing.T) {
+	ts := newTestServer(t)
+	w := ts.do(t, request{method: "GET", path: "/openapi.yaml"})
+	if w.Code != 200 || !strings.HasPrefix(w.Header().Get("Content-Type"), "application/yaml") {
+		t.Fatalf("got %d %q", w.Code, w.Header().Get("Content-Type"))
+	}
+	if !bytes.HasPrefix(w.Body.Bytes(), []byte("openapi: 3.1")) {
+		t.Errorf("document does not start with openapi: 3.1")
+	}
+	documented := openAPIOperations(t, w.Body.Bytes())
+	var served []string
+	for _, r := range ts.Routes() {
+		path := r.Path
+		// gin's :param is OpenAPI's {param}.
+		segs := strings.Split(path, "/")
+		for i, s := range segs {
+			if strings.HasPrefix(s, ":") {
+				segs[i] = "{" + s[1:] + "}"
+			}
+		}
+		served = append(served, r.Method+" "+strings.Join(segs, "/"))
+	}
+	slices.Sort(documented)
+	slices.Sort(served)
+	if !slices.Equal(documented, served) {
+		t.Errorf("openapi.yaml and routes differ:\n documented %v\n served     %v", documented, served)
+	}
+}
+
+// openAPIOperations reads "METHOD /path" pairs from the paths section: paths
+// are indented two spaces, their operations four.
+func openAPIOperations(t *testing.T, doc []byte) []string {
+	t.Helper()
+	var ops []string
+	inPaths := false
+	path := ""
+	sc := bufio.NewScanner(bytes.NewReader(doc))
+	for sc.Scan() {
+		line := sc.Text()
+		switch {
+		case line == "paths:":
+			inPaths = true
+		case !inPaths:
+		case len(line) > 0 && line[0] != ' ':
+			inPaths = false
+		case strings.HasPrefix(line, "  /") && strings.HasSuffix(line, ":"):
+			path = strings.TrimSuffix(strings.TrimSpace(line), ":")
+		case strings.HasPrefix(line, "    ") && !strings.HasPrefix(line, "     "):
+			m := strings.TrimSuffix(strings.TrimSpace(line), ":")
+			if slices.Contains([]string{"get", "post", "put", "patch", "delete"}, m) {
+				ops = append(ops, strings.ToUpper(m)+" "+path)
+			}
+		}
+	}
+	if len(ops) == 0 {
+		t.Fatal("no operations found in openapi.yaml")
+	}
+	return ops
+}
+
+// No input, on any route, makes the server answer 5xx or anything but JSON.
+func TestNoServerErrorsOnHostileInput(t *testing.T) {
+	ts := newTestServer(t)
+	admin := ts.login(t, "admin", adminPassword).AccessToken
+	for _, r := range ts.Routes() {
+		path := strings.Replace(r.Path, ":username", "alice", 1)
+		for _, hb := range hostileBodies {
+			for _, token := range []string{"", admin} {
+				w := ts.do(t, request{method: r.Method, path: path, body: hb.body, contentType: hb.contentType, token: token})
+				if w.Code >= 500 {
+					t.Errorf("%s %s with %s: got %d %s", r.Method, path, hb.name, w.Code, w.Body)
+				}
+				if w.Code >= 400 {
+					var e errorBody
+					if err := json.Unmarshal(w.Body.Bytes(), &e); err != nil || e.Error == "" {
+						t.Errorf("%s %s with %s: error body %q is not a JSON error", r.Method, path, hb.name, w.Body)
+					}
+				}
+			}
+		}
+	}
+}

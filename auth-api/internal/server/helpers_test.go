@@ -1,0 +1,178 @@
+package server
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jwt-micro-system/shared/jwtauth"
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/jwt-micro-system/auth-api/internal/store"
+)
+
+const (
+	testSecret     = "test-secret-0123456789abcdefghijklmnopqrstuvwxyz"
+	otherSecret    = "another-secret-ZYXWVUTSRQPONMLKJIHGFEDCBA9876543210"
+	adminPassword  = "admin-pass-1"
+	alicePassword  = "alice-pass-1"
+	testRemoteAddr = "192.0.2.1"
+)
+
+// clock is a settable time source for tests.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+type testServer struct {
+	*Server
+	store *store.SQLite
+	clock *clock
+	keys  *jwtauth.Keys
+}
+
+// newTestServer returns a server on a fresh database with an admin ("admin")
+// and a user ("alice"). Passwords are hashed at bcrypt.MinCost for speed;
+// the cost does not change what the handlers do.
+func newTestServer(tb testing.TB, opts ...func(*Config)) *testServer {
+	tb.Helper()
+	ctx := context.Background()
+	st, err := store.OpenSQLite(ctx, filepath.Join(tb.TempDir(), "auth.db"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { st.Close() })
+	clk := &clock{now: time.Now().Truncate(time.Second)}
+	for _, u := range []struct{ name, pass, role string }{{"admin", adminPassword, "admin"}, {"alice", alicePassword, "user"}} {
+		h, err := bcrypt.GenerateFromPassword([]byte(u.pass), bcrypt.MinCost)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if err := st.CreateUser(ctx, store.User{Username: u.name, PasswordHash: h, Role: u.role, CreatedAt: clk.Now()}); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	keys, err := jwtauth.NewKeys(testSecret, "")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cfg := Config{
+		AccessTokenTTL:  30 * time.Minute,
+		RefreshTokenTTL: 168 * time.Hour,
+		BcryptCost:      bcrypt.MinCost,
+		Now:             clk.Now,
+	}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if cfg.Now == nil {
+		cfg.Now = clk.Now
+	}
+	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	s, err := NewServer(log, cfg, st, keys)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return &testServer{Server: s, store: st, clock: clk, keys: keys}
+}
+
+// request describes one call to the handler.
+type request struct {
+	method, path, body string
+	contentType        string // "application/json" when empty and there is a body; "-" for none
+	token              string
+	header             map[string]string
+	remote             string
+}
+
+func (ts *testServer) do(tb testing.TB, r request) *httptest.ResponseRecorder {
+	tb.Helper()
+	var body io.Reader
+	if r.body != "" {
+		body = strings.NewReader(r.body)
+	}
+	req := httptest.NewRequest(r.method, r.path, body)
+	switch {
+	case r.contentType == "-":
+	case r.contentType != "":
+		req.Header.Set("Content-Type", r.contentType)
+	case r.body != "":
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if r.token != "" {
+		req.Header.Set("Authorization", "Bearer "+r.token)
+	}
+	for k, v := range r.header {
+		req.Header.Set(k, v)
+	}
+	req.RemoteAddr = testRemoteAddr + ":1234"
+	if r.remote != "" {
+		req.RemoteAddr = r.remote + ":1234"
+	}
+	w := httptest.NewRecorder()
+	ts.ServeHTTP(w, req)
+	return w
+}
+
+func jsonBody(tb testing.TB, v any) string {
+	tb.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return string(b)
+}
+
+func (ts *testServer) login(tb testing.TB, username, password string) tokenResponse {
+	tb.Helper()
+	w := ts.do(tb, request{method: "POST", path: "/login", body: jsonBody(tb, map[string]string{"username": username, "password": password})})
+	if w.Code != http.StatusOK {
+		tb.Fatalf("login %s: got %d %s, want 200", username, w.Code, w.Body)
+	}
+	var tr tokenResponse
+	if err := json.Unmarshal(w.Body.Bytes(), &tr); err != nil {
+		tb.Fatal(err)
+	}
+	return tr
+}
+
+// checkError checks that w is a JSON error with the status and code.
+func checkError(tb testing.TB, w *httptest.ResponseRecorder, status int, code string) {
+	tb.Helper()
+	if w.Code != status {
+		tb.Errorf("got status %d, want %d (body %s)", w.Code, status, w.Body)
+	}
+	if ct := w.Header().Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+		tb.Errorf("got Content-Type %q, want application/json", ct)
+	}
+	var e errorBody
+	if err := json.Unmarshal(w.Body.Bytes(), &e); err != nil {
+		tb.Fatalf("error body %q is not JSON: %v", w.Body, err)
+	}
+	if code != "" && e.Error != code {
+		tb.Errorf("got error code %q, want %q (message %q)", e.Error, code, e.Message)
+	}
+	if e.Error == "" || e.Message == "" {
+		tb.Errorf("error body %s lacks error or message", w.Body)
+	}
+}
+
+func jwtDecode(s string) ([]byte, error) { return base64.RawURLEncoding.DecodeString(s) }
+func jwtEncode(b []byte) string          { return base64.RawURLEncoding.EncodeToString(b) }

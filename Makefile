@@ -1,7 +1,7 @@
 # jwt-micro-system task runner. `make` alone lists the targets.
 
 GO          ?= go
-MODULES     := shared auth-api web-frontend loadtest
+MODULES     := shared auth-api web-frontend loadtest e2e
 PKGS        := $(addsuffix /...,$(addprefix ./,$(MODULES)))
 BIN         := bin
 VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
@@ -42,6 +42,8 @@ bench: ## run the Go benchmarks (benchstat-ready; BENCHTIME, BENCHCOUNT)
 
 fuzz: ## run each fuzz target for FUZZTIME (default 60s)
 	$(GO) test -run '^$$' -fuzz '^FuzzVerify$$' -fuzztime $(FUZZTIME) ./shared/jwtauth
+	$(GO) test -run '^$$' -fuzz '^FuzzSafeNext$$' -fuzztime $(FUZZTIME) ./web-frontend/internal/server
+	$(GO) test -run '^$$' -fuzz '^FuzzSessionDecode$$' -fuzztime $(FUZZTIME) ./web-frontend/internal/session
 
 load: ## wrk on loopback: auth cost, login rate vs bcrypt, memory (LOAD_DURATION=10s)
 	bash scripts/load.sh

@@ -1,0 +1,3 @@
+module github.com/jwt-micro-system/e2e
+
+go 1.26.0

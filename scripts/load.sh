@@ -9,8 +9,8 @@
 #   LOAD_STRICT=1     exit non-zero when a target is missed (non-2xx always fails)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# shellcheck source=scripts/lib.sh
-. scripts/lib.sh
+# shellcheck source=scripts/loopback.sh
+. scripts/loopback.sh
 
 duration=${LOAD_DURATION:-10s}
 conns=${LOAD_CONNECTIONS:-32}

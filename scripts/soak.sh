@@ -7,8 +7,8 @@
 #   SOAK_WORKERS   concurrent simulated clients (default 8)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# shellcheck source=scripts/lib.sh
-. scripts/lib.sh
+# shellcheck source=scripts/loopback.sh
+. scripts/loopback.sh
 
 duration=${SOAK_DURATION:-2m}
 workers=${SOAK_WORKERS:-8}

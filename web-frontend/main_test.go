@@ -1,0 +1,150 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// lockedBuffer lets the test read what run logs while it runs.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// listeningAddr waits for run's "listening" line and returns the address
+// to dial.
+func listeningAddr(tb testing.TB, out *lockedBuffer, errc <-chan error) string {
+	tb.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		sc := bufio.NewScanner(strings.NewReader(out.String()))
+		for sc.Scan() {
+			var l struct{ Msg, Addr string }
+			if json.Unmarshal(sc.Bytes(), &l) == nil && l.Msg == "listening" {
+				_, port, err := net.SplitHostPort(l.Addr)
+				if err != nil {
+					tb.Fatalf("bad addr %q", l.Addr)
+				}
+				return net.JoinHostPort("127.0.0.1", port)
+			}
+		}
+		select {
+		case err := <-errc:
+			tb.Fatalf("run returned before listening: %v\n%s", err, out.String())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	tb.Fatalf("no listening line:\n%s", out.String())
+	return ""
+}
+
+func TestRunServesAndShutsDown(t *testing.T) {
+	authAPI := httptest.NewServer(http.NotFoundHandler()) // unreachable-ish: /token-key 404
+	defer authAPI.Close()
+	t.Chdir(t.TempDir()) // no stray .env
+	t.Setenv("SECRET_KEY", "t3st-s3cret-0123456789-abcdefghijklmnop")
+	t.Setenv("PORT", "0")
+	t.Setenv("AUTH_API_URL", authAPI.URL)
+	t.Setenv("COOKIE_SECURE", "false")
+
+	ctx, cancel := context.WithCancel(context.Background())
+	out := &lockedBuffer{}
+	errc := make(chan error, 1)
+	go func() { errc <- run(ctx, []string{"web-frontend"}, out) }()
+	addr := listeningAddr(t, out, errc)
+
+	resp, err := http.Get("http://" + addr + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("healthz: got %d", resp.StatusCode)
+	}
+	resp, err = http.Get("http://" + addr + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("readyz without a working auth-api: got %d, want 503", resp.StatusCode)
+	}
+
+	t.Setenv("PORT", addr[strings.LastIndexByte(addr, ':')+1:])
+	if err := run(context.Background(), []string{"web-frontend", "healthcheck"}, io.Discard); err != nil {
+		t.Errorf("healthcheck: %v", err)
+	}
+
+	cancel()
+	select {
+	case err := <-errc:
+		if err != nil {
+			t.Errorf("run after shutdown: %v", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("run did not return after cancel")
+	}
+	if strings.Contains(out.String(), "t3st-s3cret") {
+		t.Error("the secret was logged")
+	}
+	if err := run(context.Background(), []string{"web-frontend", "healthcheck"}, io.Discard); err == nil {
+		t.Error("healthcheck succeeded with the server stopped")
+	}
+}
+
+func TestRunRefusesBadConfig(t *testing.T) {
+	t.Chdir(t.TempDir())
+	tests := []struct {
+		name, secret, port, want string
+	}{
+		{"no secret", "", "0", "SECRET_KEY is not set"},
+		{"placeholder", "supersecret", "0", "SECRET_KEY is a published placeholder"},
+		{"bad port", "t3st-s3cret-0123456789-abcdefghijklmnop", "eighty", "PORT must be"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv("SECRET_KEY", tt.secret)
+			t.Setenv("PORT", tt.port)
+			err := run(context.Background(), []string{"web-frontend"}, io.Discard)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("got %v, want an error containing %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestSubcommands(t *testing.T) {
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"web-frontend", "version"}, &out); err != nil || out.String() != "web-frontend dev\n" {
+		t.Errorf("version: got %q, %v", out.String(), err)
+	}
+	if err := run(context.Background(), []string{"web-frontend", "bogus"}, io.Discard); err == nil || !strings.Contains(err.Error(), "usage") {
+		t.Errorf("unknown command: got %v", err)
+	}
+	t.Setenv("PORT", "nope")
+	if err := run(context.Background(), []string{"web-frontend", "healthcheck"}, io.Discard); err == nil {
+		t.Error("healthcheck accepted a bad PORT")
+	}
+}

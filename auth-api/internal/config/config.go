@@ -92,7 +92,7 @@ func explain(err error) error {
 	switch pe.TypeName {
 	case "int":
 		want = "a whole number"
-	case "Duration":
+	case "Duration", "time.Duration":
 		want = "a duration such as 30m, 1h or 168h"
 	default:
 		want = "a " + pe.TypeName

@@ -143,7 +143,18 @@ func (s *Server) cleanupOnce(ctx context.Context) {
 
 // EnsureAdmin creates the bootstrap admin when the store has no users at all.
 func EnsureAdmin(ctx context.Context, log *slog.Logger, st store.Store, username, password string, cost int, now time.Time) error {
-	if username == "" {
+	users, err := st.Users(ctx)
+	if err != nil {
+		return fmt.Errorf("bootstrap admin: %w", err)
+	}
+	switch {
+	case len(users) > 0:
+		if username != "" {
+			log.Debug("users exist; BOOTSTRAP_ADMIN_* ignored")
+		}
+		return nil
+	case username == "":
+		log.Warn("there are no users: set BOOTSTRAP_ADMIN_USERNAME and BOOTSTRAP_ADMIN_PASSWORD, or run: auth-api users add NAME --role admin")
 		return nil
 	}
 	hash, err := bcrypt.GenerateFromPassword([]byte(password), cost)
@@ -156,8 +167,6 @@ func EnsureAdmin(ctx context.Context, log *slog.Logger, st store.Store, username
 	}
 	if created {
 		log.Info("created bootstrap admin", "username", username)
-	} else {
-		log.Debug("users exist; BOOTSTRAP_ADMIN_* ignored")
 	}
 	return nil
 }

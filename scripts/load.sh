@@ -4,6 +4,7 @@
 # one table. Bounded: each wrk run lasts LOAD_DURATION.
 #
 #   LOAD_DURATION     each wrk run (default 10s)
+#   LOAD_LOGIN_DURATION the login run (default 20s: bcrypt allows few per second)
 #   LOAD_CONNECTIONS  connections for the page/API runs (default 32)
 #   LOAD_BCRYPT_COST  auth-api BCRYPT_COST (default 12, the product default)
 #   LOAD_STRICT=1     exit non-zero when a target is missed (non-2xx always fails)
@@ -13,6 +14,7 @@ cd "$(dirname "$0")/.."
 . scripts/loopback.sh
 
 duration=${LOAD_DURATION:-10s}
+login_duration=${LOAD_LOGIN_DURATION:-20s}
 conns=${LOAD_CONNECTIONS:-32}
 cost=${LOAD_BCRYPT_COST:-12}
 cores=$(nproc)
@@ -56,7 +58,7 @@ wrk_run() {
 	local name=$1
 	shift
 	local out
-	out=$(wrk --latency -d "$duration" "$@")
+	out=$(wrk --latency -d "$duration" --timeout 30s "$@")
 	echo "$out" >"$work/wrk-$name.txt"
 	echo "$out" | awk -v name="$name" '
 		function ms(v) {
@@ -83,7 +85,7 @@ wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.body = '{"username":"loadadmin","password":"$admin_pw"}'
 LUA
-wrk_run api_login -t1 -c"$((cores * 2))" -s "$work/login.lua" "$api/login"
+duration=$login_duration wrk_run api_login -t1 -c"$((cores * 2))" -s "$work/login.lua" "$api/login"
 read -r bcrypt_ms bound _ < <(go run ./loadtest/cmd/bcryptbound -cost "$cost" -n 4)
 peak_api=$(rss_kib "$api_pid" VmHWM)
 peak_fe=$(rss_kib "$fe_pid" VmHWM)

@@ -74,7 +74,7 @@ func rssKiB(pid int) (int, error) {
 func (m *memSampler) report(out io.Writer, total time.Duration) map[string]float64 {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	window := min(time.Minute, total/3)
+	window := min(time.Minute, total/3).Truncate(time.Second)
 	warm := window / 4
 	growth := map[string]float64{}
 	for name, ss := range m.samples {

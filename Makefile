@@ -44,6 +44,7 @@ fuzz: ## run each fuzz target for FUZZTIME (default 60s)
 	$(GO) test -run '^$$' -fuzz '^FuzzVerify$$' -fuzztime $(FUZZTIME) ./shared/jwtauth
 	$(GO) test -run '^$$' -fuzz '^FuzzSafeNext$$' -fuzztime $(FUZZTIME) ./web-frontend/internal/server
 	$(GO) test -run '^$$' -fuzz '^FuzzSessionDecode$$' -fuzztime $(FUZZTIME) ./web-frontend/internal/session
+	$(GO) test -run '^$$' -fuzz '^FuzzLoginRequest$$' -fuzztime $(FUZZTIME) ./auth-api/internal/server
 
 load: ## wrk on loopback: auth cost, login rate vs bcrypt, memory (LOAD_DURATION=10s)
 	bash scripts/load.sh
@@ -53,3 +54,21 @@ soak: ## mixed load on loopback for SOAK_DURATION (default 2m): no 5xx, nothing 
 
 clean: ## remove build output
 	rm -rf $(BIN)
+
+# ---- Docker Compose stack (scripts/*.sh; v2 plugin or docker-compose v1) ----
+.PHONY: up down logs e2e builder-image
+
+up: ## create .env if missing (fresh secrets), print the login, compose up --build (OFFLINE=1: no registry)
+	@scripts/up.sh $(UP_ARGS)
+
+down: ## stop and remove the stack's containers (the database volume stays; DOWN_ARGS=-v removes it)
+	@scripts/compose.sh down $(DOWN_ARGS)
+
+logs: ## follow the stack's logs
+	@scripts/compose.sh logs -f --tail=100
+
+builder-image: ## make the offline Go builder image from the host toolchain; prints its tag
+	@scripts/builder-image.sh
+
+e2e: ## build the images offline, run the stack in containers and drive it over HTTP (SKIP_E2E=1 without Docker)
+	@scripts/e2e.sh

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jwt-micro-system/shared/jwtauth"
 )
@@ -80,6 +81,32 @@ func TestCookieFitsBrowserLimit(t *testing.T) {
 	}
 	if _, err := c.Encode(Session{AccessToken: strings.Repeat("a", 3000), RefreshToken: "r"}); err == nil {
 		t.Error("Encode accepted tokens too large for a cookie")
+	}
+}
+
+func TestCookieWithARealMaximalTokenFits(t *testing.T) {
+	ks, err := jwtauth.NewKeys(testSecret, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The longest username auth-api allows (64), an audience, the admin role.
+	is, err := jwtauth.NewIssuer(ks, jwtauth.IssuerConfig{Issuer: strings.Repeat("i", 64), Audience: strings.Repeat("a", 64), TTL: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, _, err := is.Issue(strings.Repeat("u", 64), "admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := mustCodec(t, testSecret, "", true)
+	v, err := c.Encode(Session{AccessToken: tok, RefreshToken: strings.Repeat("r", 43)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(c.Cookie(v).String()); n >= 4096 {
+		t.Errorf("Set-Cookie is %d bytes, want < 4096", n)
+	} else {
+		t.Logf("Set-Cookie for a maximal session: %d bytes", n)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/jwt-micro-system/shared/jwtauth"
 )
 
 func TestMe(t *testing.T) {
@@ -122,4 +123,39 @@ func TestChangePassword(t *testing.T) {
 	checkError(t, ts.do(t, request{method: "POST", path: "/refresh", body: refreshBody(tr.RefreshToken)}), 401, "invalid_refresh_token")
 	checkError(t, ts.do(t, request{method: "POST", path: "/login", body: `{"username":"alice","password":"` + alicePassword + `"}`}), 401, "invalid_credentials")
 	ts.login(t, "alice", "new-password-1")
+}
+
+// During a key rotation tokens signed with the previous key still work;
+// new tokens are signed with the new key.
+func TestKeyRotation(t *testing.T) {
+	old := newTestServer(t)
+	token := old.login(t, "alice", alicePassword).AccessToken
+
+	rotated := newTestServer(t)
+	keys, err := jwtauth.NewKeys(otherSecret, testSecret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := NewServer(rotated.log, rotated.cfg, rotated.store, keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rotated.Server, rotated.keys = s, keys
+	if w := rotated.do(t, request{method: "GET", path: "/me", token: token}); w.Code != 200 {
+		t.Errorf("old-key token during rotation: got %d %s, want 200", w.Code, w.Body)
+	}
+	fresh := rotated.login(t, "alice", alicePassword).AccessToken
+	header, _ := jwtDecode(strings.Split(fresh, ".")[0])
+	if !strings.Contains(string(header), keys.Current().ID()) {
+		t.Errorf("new token header %s lacks the new kid %s", header, keys.Current().ID())
+	}
+
+	// Once the previous key is dropped, old tokens are refused.
+	newOnly, _ := jwtauth.NewKeys(otherSecret, "")
+	s, err = NewServer(rotated.log, rotated.cfg, rotated.store, newOnly)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rotated.Server = s
+	checkError(t, rotated.do(t, request{method: "GET", path: "/me", token: token}), 401, "invalid_token")
 }

@@ -75,11 +75,13 @@ func BuildBinaries(dir string) (Binaries, error) {
 		return Binaries{}, err
 	}
 	b := Binaries{AuthAPI: filepath.Join(dir, "auth-api"), WebFrontend: filepath.Join(dir, "web-frontend")}
-	for _, t := range []struct{ out, pkg string }{{b.AuthAPI, "./auth-api"}, {b.WebFrontend, "./web-frontend"}} {
-		cmd := exec.Command("go", "build", "-ldflags", "-X main.version=e2e", "-o", t.out, t.pkg)
-		cmd.Dir = root
+	// Built inside each module directory, so this works with the workspace
+	// and without it (GOWORK=off: each module finds shared/ by replace).
+	for _, t := range []struct{ out, module string }{{b.AuthAPI, "auth-api"}, {b.WebFrontend, "web-frontend"}} {
+		cmd := exec.Command("go", "build", "-ldflags", "-X main.version=e2e", "-o", t.out, ".")
+		cmd.Dir = filepath.Join(root, t.module)
 		if out, err := cmd.CombinedOutput(); err != nil {
-			return Binaries{}, fmt.Errorf("go build %s: %w\n%s", t.pkg, err, out)
+			return Binaries{}, fmt.Errorf("go build %s: %w\n%s", t.module, err, out)
 		}
 	}
 	return b, nil

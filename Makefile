@@ -25,6 +25,8 @@ build: ## build bin/auth-api and bin/web-frontend (static, trimmed)
 
 test: ## run every test that needs no containers, with the race detector
 	$(GO) test -race -count=1 $(PKGS)
+	@# Login timing (unknown user vs wrong password) is measured without -race.
+	$(GO) test -count=1 -run '^TestLoginTimingDoesNotRevealUsers$$' -v ./auth-api/internal/server
 
 tools: $(STATICCHECK) ## install the pinned lint tools
 

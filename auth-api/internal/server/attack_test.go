@@ -137,6 +137,9 @@ func TestLimiterLocksSurviveASprayOfRefusedAttempts(t *testing.T) {
 // printed, and only a gross difference (over 50%) fails, so scheduling noise
 // cannot make the test flaky.
 func TestLoginTimingDoesNotRevealUsers(t *testing.T) {
+	if raceEnabled {
+		t.Skip("timing is measured without the race detector (make test runs this test once more without -race)")
+	}
 	const cost, tries = 10, 50
 	ts := newTestServer(t, func(c *Config) {
 		c.BcryptCost = cost

@@ -69,19 +69,30 @@ func (l *limiter) begin(username, address string, now time.Time) (wait time.Dura
 	uk, ak := userKey(username), addrKey(address)
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	uw, aw := l.current(uk, now), l.current(ak, now)
-	if uw.n >= l.limits.PerUsername {
-		wait = max(wait, uw.start.Add(l.limits.Window).Sub(now))
-	}
-	if aw.n >= l.limits.PerAddress {
-		wait = max(wait, aw.start.Add(l.limits.Window).Sub(now))
+	// Look before creating anything: if refused attempts made entries, a
+	// flood of cheap 429s with fresh usernames would fill the table until
+	// it evicted the locks it holds, the attacker's own among them.
+	for _, k := range []string{uk, ak} {
+		if w, ok := l.counts[k]; ok && l.locked(k, w, now) {
+			wait = max(wait, w.start.Add(l.limits.Window).Sub(now))
+		}
 	}
 	if wait > 0 {
 		return wait, false
 	}
-	uw.n++
-	aw.n++
+	l.current(uk, now).n++
+	l.current(ak, now).n++
 	return 0, true
+}
+
+// locked reports whether the live window w of key is at its limit. Called
+// with mu held.
+func (l *limiter) locked(key string, w *window, now time.Time) bool {
+	limit := l.limits.PerAddress
+	if strings.HasPrefix(key, "u:") {
+		limit = l.limits.PerUsername
+	}
+	return now.Sub(w.start) < l.limits.Window && w.n >= limit
 }
 
 // succeeded gives back the attempt of a correct password: the username's
@@ -105,7 +116,16 @@ func (l *limiter) current(key string, now time.Time) *window {
 	if !ok && len(l.counts) >= l.limits.MaxEntries {
 		l.sweepLocked(now)
 		// Still full of live entries (someone is spraying names): forget
-		// an arbitrary one rather than grow without bound.
+		// one rather than grow without bound, a lock only when nothing else
+		// is left.
+		for k, w := range l.counts {
+			if len(l.counts) < l.limits.MaxEntries {
+				break
+			}
+			if !l.locked(k, w, now) {
+				delete(l.counts, k)
+			}
+		}
 		for k := range l.counts {
 			if len(l.counts) < l.limits.MaxEntries {
 				break

@@ -144,13 +144,17 @@ func issuePair(iss *jwtauth.Issuer, cfg Config, u store.User, save func(store.Re
 	if err := save(store.RefreshToken{Hash: hash, Username: u.Username, CreatedAt: now, ExpiresAt: now.Add(cfg.RefreshTokenTTL)}); err != nil {
 		return tokenResponse{}, err
 	}
+	return pair(iss, access, refresh), nil
+}
+
+func pair(iss *jwtauth.Issuer, access, refresh string) tokenResponse {
 	return tokenResponse{
 		AccessToken:  access,
 		TokenType:    "Bearer",
 		ExpiresIn:    int64(iss.TTL() / time.Second),
 		RefreshToken: refresh,
 		Token:        access,
-	}, nil
+	}
 }
 
 func writeTokens(c *gin.Context, resp tokenResponse) {
@@ -228,13 +232,7 @@ func handleRefresh(st store.Store, iss *jwtauth.Issuer, m *metrics, cfg Config) 
 		}
 		m.refresh("success")
 		requestLogger(c).Info("refresh", "username", u.Username)
-		writeTokens(c, tokenResponse{
-			AccessToken:  access,
-			TokenType:    "Bearer",
-			ExpiresIn:    int64(iss.TTL() / time.Second),
-			RefreshToken: next,
-			Token:        access,
-		})
+		writeTokens(c, pair(iss, access, next))
 	}
 }
 

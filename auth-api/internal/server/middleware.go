@@ -77,11 +77,15 @@ func (s *Server) observe() gin.HandlerFunc {
 		}
 		status := c.Writer.Status()
 		s.metrics.observeRequest(c.Request.Method, route, status, elapsed)
+		// Successful reads (health probes, /me, scrapes) are routine and
+		// frequent: debug. Changes, refusals and failures: info or error.
+		// Handlers log the events that matter (logins, refreshes, admin
+		// actions) themselves.
 		level := slog.LevelInfo
 		switch {
 		case status >= 500:
 			level = slog.LevelError
-		case route == "/healthz" || route == "/readyz" || route == "/metrics":
+		case status < 400 && (c.Request.Method == http.MethodGet || c.Request.Method == http.MethodHead):
 			level = slog.LevelDebug
 		}
 		ctx := c.Request.Context()

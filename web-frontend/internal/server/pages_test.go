@@ -268,7 +268,11 @@ func TestErrorPagesAndStatic(t *testing.T) {
 	}
 	w := e.do(t, get("/nowhere"))
 	if !strings.Contains(w.Body.String(), `data-status="404"`) || !strings.Contains(w.Body.String(), `href="/login"`) {
-		t.Error("404 page lacks its status or the way back")
+		t.Error("404 page lacks its status or the way to the login page")
+	}
+	w = e.do(t, get("/nowhere", e.login(t, "bob")))
+	if !strings.Contains(w.Body.String(), `class="button button-primary" href="/"`) {
+		t.Error("404 page for someone logged in lacks the way back to the dashboard")
 	}
 }
 

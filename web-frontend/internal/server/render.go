@@ -48,6 +48,9 @@ type page struct {
 	Version string
 	Flash   *flash
 	Active  string // the nav entry to highlight
+	// SignedIn is true when the request carries a live session, even on
+	// pages that do not show the user (error pages).
+	SignedIn bool
 
 	Login *loginView
 	Dash  *dashView
@@ -100,6 +103,9 @@ func (s *server) render(w http.ResponseWriter, r *http.Request, status int, name
 // renderError shows the error page with the message of msgKey.
 func (s *server) renderError(w http.ResponseWriter, r *http.Request, status int, msgKey string) {
 	p := s.newPage(r)
+	// Pages outside the session middleware (404, 405, 403 for a
+	// cross-site post) still offer the dashboard to someone logged in.
+	p.SignedIn = p.User != nil || s.hasLiveSession(r)
 	p.Title = p.L["title_"+strconv.Itoa(status)]
 	p.Error = &errorView{Status: status, Message: p.L[msgKey]}
 	s.render(w, r, status, "error", p)

@@ -364,3 +364,22 @@ func TestUnusedKeysAreRejected(t *testing.T) {
 	w := ts.do(t, request{method: "GET", path: "/users", token: forged})
 	checkError(t, w, 401, "invalid_token")
 }
+
+// Rotation does not extend a session: the family expires
+// REFRESH_TOKEN_TTL after the login.
+func TestRefreshFamilyExpiryIsAbsolute(t *testing.T) {
+	ts := newTestServer(t, func(c *Config) { c.RefreshTokenTTL = 10 * time.Hour })
+	refresh := ts.login(t, "alice", alicePassword).RefreshToken
+	for range 3 {
+		ts.clock.Advance(3 * time.Hour)
+		w := ts.do(t, request{method: "POST", path: "/refresh", body: refreshBody(refresh)})
+		if w.Code != 200 {
+			t.Fatalf("refresh within the lifetime: got %d %s", w.Code, w.Body)
+		}
+		var tr tokenResponse
+		json.Unmarshal(w.Body.Bytes(), &tr)
+		refresh = tr.RefreshToken
+	}
+	ts.clock.Advance(time.Hour) // 10 hours after the login
+	checkError(t, ts.do(t, request{method: "POST", path: "/refresh", body: refreshBody(refresh)}), 401, "invalid_refresh_token")
+}

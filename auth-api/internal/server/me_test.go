@@ -159,3 +159,17 @@ func TestKeyRotation(t *testing.T) {
 	rotated.Server = s
 	checkError(t, rotated.do(t, request{method: "GET", path: "/me", token: token}), 401, "invalid_token")
 }
+
+func TestChangePasswordBruteForce(t *testing.T) {
+	ts := newTestServer(t, func(c *Config) { c.Limits = LoginLimits{PerUsername: 2, PerAddress: 10, Window: time.Minute} })
+	token := ts.login(t, "alice", alicePassword).AccessToken
+	wrong := `{"current_password":"guess-password","new_password":"new-password-1"}`
+	for range 2 {
+		checkError(t, ts.do(t, request{method: "POST", path: "/me/password", token: token, body: wrong}), 403, "invalid_credentials")
+	}
+	w := ts.do(t, request{method: "POST", path: "/me/password", token: token, body: wrong})
+	checkError(t, w, 429, "too_many_attempts")
+	if w.Header().Get("Retry-After") == "" {
+		t.Error("no Retry-After header")
+	}
+}

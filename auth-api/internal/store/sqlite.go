@@ -330,8 +330,9 @@ func (s *SQLite) RotateRefreshToken(ctx context.Context, oldHash []byte, next Re
 	if _, err := tx.ExecContext(ctx, `UPDATE refresh_tokens SET used_at = ? WHERE hash = ?`, now.Unix(), oldHash); err != nil {
 		return old, fmt.Errorf("mark refresh token used: %w", err)
 	}
+	// The family keeps the expiry of its login: rotation never extends it.
 	if _, err := tx.ExecContext(ctx, `INSERT INTO refresh_tokens (hash, family, username, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
-		next.Hash, old.Family, old.Username, next.CreatedAt.Unix(), next.ExpiresAt.Unix()); err != nil {
+		next.Hash, old.Family, old.Username, next.CreatedAt.Unix(), old.ExpiresAt.Unix()); err != nil {
 		return old, fmt.Errorf("add refresh token: %w", err)
 	}
 	if err := tx.Commit(); err != nil {

@@ -61,8 +61,10 @@ type Store interface {
 	// RotateRefreshToken marks the token with oldHash used and stores next in
 	// its family, atomically; it returns the stored old token. A token that
 	// was already used revokes its family and gives ErrTokenReused; also
-	// ErrNotFound, ErrTokenRevoked, ErrTokenExpired. next.Family and
-	// next.Username are taken from the old token.
+	// ErrNotFound, ErrTokenRevoked, ErrTokenExpired. next.Family,
+	// next.Username and next.ExpiresAt are taken from the old token: a
+	// family expires REFRESH_TOKEN_TTL after its login, however often it
+	// is rotated.
 	RotateRefreshToken(ctx context.Context, oldHash []byte, next RefreshToken, now time.Time) (RefreshToken, error)
 	// RevokeRefreshFamily revokes the family of the token with this hash;
 	// ErrNotFound when there is no such token.

@@ -78,6 +78,7 @@ func TestMetrics(t *testing.T) {
 	ts.do(t, request{method: "POST", path: "/login", body: `{"username":"alice","password":"wrong-password"}`})
 	ts.do(t, request{method: "GET", path: "/me", token: "garbage"})
 	ts.do(t, request{method: "POST", path: "/refresh", body: refreshBody("unknown")})
+	ts.do(t, request{method: "MADEUP", path: "/healthz"})
 	w := ts.do(t, request{method: "GET", path: "/metrics"})
 	if w.Code != 200 {
 		t.Fatalf("got %d", w.Code)
@@ -89,10 +90,14 @@ func TestMetrics(t *testing.T) {
 		`auth_api_refreshes_total{outcome="unknown"} 1`,
 		`auth_api_http_requests_total{method="POST",route="/login",status="200"} 1`,
 		`auth_api_http_request_duration_seconds_count{method="GET",route="/me",status="401"} 1`,
+		`auth_api_http_requests_total{method="other",route="unmatched",status="405"} 1`,
 	} {
 		if !strings.Contains(w.Body.String(), want) {
 			t.Errorf("metrics lack %q", want)
 		}
+	}
+	if strings.Contains(w.Body.String(), "MADEUP") {
+		t.Error("a made-up method became a label value")
 	}
 }
 

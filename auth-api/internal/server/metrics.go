@@ -1,6 +1,7 @@
 package server
 
 import (
+	"net/http"
 	"strconv"
 	"time"
 
@@ -48,6 +49,14 @@ func newMetrics() *metrics {
 }
 
 func (m *metrics) observeRequest(method, route string, status int, d time.Duration) {
+	// Clients choose the method; only known ones become label values, so
+	// made-up methods cannot create unbounded series.
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodOptions:
+	default:
+		method = "other"
+	}
 	code := strconv.Itoa(status)
 	m.requests.WithLabelValues(method, route, code).Inc()
 	m.latency.WithLabelValues(method, route, code).Observe(d.Seconds())

@@ -44,7 +44,6 @@ func (s *server) handleLoginPage() http.HandlerFunc {
 			p.Flash = &flash{Kind: "warning", Text: p.L["msg_expired"]}
 		case msgLoggedOut:
 			p.Flash = &flash{Kind: "info", Text: p.L["msg_logged_out"]}
-			w.Header().Set("Clear-Site-Data", `"cache"`) // DEBUG
 		}
 		s.render(w, r, http.StatusOK, "login", p)
 	}
@@ -169,10 +168,6 @@ func (s *server) handleLogout() http.HandlerFunc {
 			}
 		}
 		http.SetCookie(w, s.codec.ClearCookie())
-		// no-store alone does not keep the signed-in pages out of the
-		// browser's back/forward cache (Chrome restores them on Back); this
-		// evicts them, so Back after logging out shows no dashboard.
-		w.Header().Set("Clear-Site-Data", `"cache"`)
 		http.Redirect(w, r, "/login?msg="+msgLoggedOut, http.StatusSeeOther)
 	}
 }

@@ -167,6 +167,7 @@ func Start(tb testing.TB, name, bin string, env map[string]string) *Proc {
 	cmd := exec.Command(bin)
 	cmd.Dir = tb.TempDir()
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "PORT=0"}
+	dieWithParent(cmd)
 	for k, v := range env {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}

@@ -1,47 +1,34 @@
-# shellcheck shell=bash
-# Helpers shared by the scripts that run the two binaries on loopback
-# (load.sh, soak.sh). Source it; it defines functions only.
+# lib.sh: helpers shared by the compose scripts. Source it; it sets nothing
+# but functions.
 
-# random_secret prints a fresh 48-byte secret, base64-encoded.
-random_secret() { head -c 48 /dev/urandom | base64 | tr -d '\n'; }
-
-# start_service NAME LOGFILE ENV... starts bin/NAME with PORT=0 and the
-# given environment, waits for its "listening" log line and prints
-# "PID PORT". It fails after 20 s without one.
-start_service() {
-	local name=$1 log=$2
-	shift 2
-	env -i PATH="$PATH" HOME="$HOME" PORT=0 "$@" "bin/$name" >"$log" 2>&1 &
-	local pid=$! port=""
-	for _ in $(seq 1 200); do
-		port=$(sed -n 's/.*"msg":"listening".*"addr":"[^"]*:\([0-9][0-9]*\)".*/\1/p' "$log" | head -n 1)
-		[ -n "$port" ] && break
-		if ! kill -0 "$pid" 2>/dev/null; then
-			echo "$name exited during start-up:" >&2
-			cat "$log" >&2
-			return 1
-		fi
-		sleep 0.1
-	done
-	if [ -z "$port" ]; then
-		echo "$name did not log its listening address within 20 s:" >&2
-		cat "$log" >&2
-		kill "$pid" 2>/dev/null || true
+# compose_cmd prints the Compose command to use: $COMPOSE when set, else the
+# v2 plugin (`docker compose`) when present, else docker-compose (v1, 1.29+).
+compose_cmd() {
+	if [[ -n "${COMPOSE:-}" ]]; then
+		echo "$COMPOSE"
+	elif docker compose version >/dev/null 2>&1; then
+		echo "docker compose"
+	elif command -v docker-compose >/dev/null 2>&1; then
+		echo "docker-compose"
+	else
+		echo "error: neither 'docker compose' (the v2 plugin) nor docker-compose (v1) is installed" >&2
 		return 1
 	fi
-	echo "$pid $port"
 }
 
-# rss_kib PID [FIELD] prints VmRSS (or another /proc status field) in KiB.
-rss_kib() { awk -v f="${2:-VmRSS}:" '$1 == f {print $2}' "/proc/$1/status"; }
+# require_docker fails with a clear message when no Docker engine answers.
+require_docker() {
+	if ! command -v docker >/dev/null 2>&1; then
+		echo "error: docker is not installed (https://docs.docker.com/engine/install/)" >&2
+		return 1
+	fi
+	if ! docker info >/dev/null 2>&1; then
+		echo "error: no Docker engine answers (docker info failed): start it, or check DOCKER_HOST and your permissions" >&2
+		return 1
+	fi
+}
 
-# json_field NAME reads JSON on stdin and prints the string field NAME.
-json_field() { sed -n "s/.*\"$1\":\"\\([^\"]*\\)\".*/\\1/p"; }
-
-# session_cookie BASE USER PASSWORD logs in through the web-frontend form and
-# prints the session cookie as NAME=VALUE.
-session_cookie() {
-	curl -sS -o /dev/null -D - --max-time 10 \
-		--data-urlencode "username=$2" --data-urlencode "password=$3" "$1/login" |
-		sed -n 's/^[Ss]et-[Cc]ookie: \([^;]*\);.*/\1/p' | grep -v '=$' | head -n 1
+# env_value FILE NAME prints NAME's value from a VAR=value file (last wins).
+env_value() {
+	sed -n "s/^$2=//p" "$1" | tail -n 1
 }

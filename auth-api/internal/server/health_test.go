@@ -1,13 +1,13 @@
 package server
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/goccy/go-yaml"
 	"github.com/jwt-micro-system/shared/jwtauth"
 )
 
@@ -131,29 +131,30 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	}
 }
 
-// openAPIOperations reads "METHOD /path" pairs from the paths section: paths
-// are indented two spaces, their operations four.
+// openAPIOperations parses the document and returns its "METHOD /path"
+// pairs, checking on the way that every operation documents responses.
 func openAPIOperations(t *testing.T, doc []byte) []string {
 	t.Helper()
+	var spec struct {
+		OpenAPI string                               `yaml:"openapi"`
+		Paths   map[string]map[string]map[string]any `yaml:"paths"`
+	}
+	if err := yaml.Unmarshal(doc, &spec); err != nil {
+		t.Fatalf("openapi.yaml is not valid YAML: %v", err)
+	}
+	if spec.OpenAPI != "3.1.0" {
+		t.Errorf("got openapi %q, want 3.1.0", spec.OpenAPI)
+	}
 	var ops []string
-	inPaths := false
-	path := ""
-	sc := bufio.NewScanner(bytes.NewReader(doc))
-	for sc.Scan() {
-		line := sc.Text()
-		switch {
-		case line == "paths:":
-			inPaths = true
-		case !inPaths:
-		case len(line) > 0 && line[0] != ' ':
-			inPaths = false
-		case strings.HasPrefix(line, "  /") && strings.HasSuffix(line, ":"):
-			path = strings.TrimSuffix(strings.TrimSpace(line), ":")
-		case strings.HasPrefix(line, "    ") && !strings.HasPrefix(line, "     "):
-			m := strings.TrimSuffix(strings.TrimSpace(line), ":")
-			if slices.Contains([]string{"get", "post", "put", "patch", "delete"}, m) {
-				ops = append(ops, strings.ToUpper(m)+" "+path)
+	for path, methods := range spec.Paths {
+		for method, op := range methods {
+			if method == "parameters" {
+				continue
 			}
+			if _, ok := op["responses"]; !ok {
+				t.Errorf("%s %s documents no responses", method, path)
+			}
+			ops = append(ops, strings.ToUpper(method)+" "+path)
 		}
 	}
 	if len(ops) == 0 {

@@ -110,14 +110,19 @@ func (c *Config) validate() error {
 	if err := c.Level.UnmarshalText([]byte(c.LogLevel)); err != nil {
 		add("LOG_LEVEL=%q is not a level: use debug, info, warn or error", c.LogLevel)
 	}
+	var proxies []string
 	for _, p := range c.TrustedProxies {
-		p = strings.TrimSpace(p)
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
 		if net.ParseIP(p) == nil {
 			if _, _, err := net.ParseCIDR(p); err != nil {
 				add("TRUSTED_PROXIES entry %q is not an IP address or CIDR range (e.g. 10.0.0.0/8)", p)
 			}
 		}
+		proxies = append(proxies, p)
 	}
+	c.TrustedProxies = proxies
 	path, err := DatabasePath(c.DatabaseURL)
 	if err != nil {
 		errs = append(errs, err)

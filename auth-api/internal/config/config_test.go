@@ -47,7 +47,7 @@ func TestLoadDefaults(t *testing.T) {
 func TestLoadValues(t *testing.T) {
 	setEnv(t, map[string]string{
 		"PORT": "0", "LOG_LEVEL": "debug", "DATABASE_URL": "sqlite:///data/auth.db",
-		"ACCESS_TOKEN_TTL": "5m", "BCRYPT_COST": "10", "TRUSTED_PROXIES": "10.0.0.0/8,172.18.0.2",
+		"ACCESS_TOKEN_TTL": "5m", "BCRYPT_COST": "10", "TRUSTED_PROXIES": "10.0.0.0/8, 172.18.0.2,",
 		"BOOTSTRAP_ADMIN_USERNAME": "admin", "BOOTSTRAP_ADMIN_PASSWORD": "a-long-password",
 	})
 	cfg, err := Load()
@@ -55,7 +55,7 @@ func TestLoadValues(t *testing.T) {
 		t.Fatal(err)
 	}
 	if cfg.Port != 0 || cfg.DatabasePath != "/data/auth.db" || cfg.AccessTokenTTL != 5*time.Minute ||
-		cfg.BcryptCost != 10 || len(cfg.TrustedProxies) != 2 || cfg.Level.String() != "DEBUG" {
+		cfg.BcryptCost != 10 || len(cfg.TrustedProxies) != 2 || cfg.TrustedProxies[1] != "172.18.0.2" || cfg.Level.String() != "DEBUG" {
 		t.Errorf("got %+v", cfg)
 	}
 }

@@ -43,10 +43,7 @@ bench: ## run the Go benchmarks (benchstat-ready; BENCHTIME, BENCHCOUNT)
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) -count $(BENCHCOUNT) $(PKGS)
 
 fuzz: ## run each fuzz target for FUZZTIME (default 60s)
-	$(GO) test -run '^$$' -fuzz '^FuzzVerify$$' -fuzztime $(FUZZTIME) ./shared/jwtauth
-	$(GO) test -run '^$$' -fuzz '^FuzzSafeNext$$' -fuzztime $(FUZZTIME) ./web-frontend/internal/server
-	$(GO) test -run '^$$' -fuzz '^FuzzSessionDecode$$' -fuzztime $(FUZZTIME) ./web-frontend/internal/session
-	$(GO) test -run '^$$' -fuzz '^FuzzLoginRequest$$' -fuzztime $(FUZZTIME) ./auth-api/internal/server
+	FUZZTIME=$(FUZZTIME) bash scripts/fuzz.sh
 
 load: ## wrk on loopback: auth cost, login rate vs bcrypt, memory (LOAD_DURATION=10s)
 	bash scripts/load.sh

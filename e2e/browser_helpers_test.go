@@ -456,11 +456,12 @@ func (t *Tab) SessionCookie() *network.Cookie {
 }
 
 // Shot saves a screenshot of the whole page as <test>-<tab>-<step>.png in
-// the screenshot directory and returns its path.
-func (t *Tab) Shot(step string) string {
+// the screenshot directory and returns the PNG.
+func (t *Tab) Shot(step string) []byte {
 	t.tb.Helper()
 	png := run(t, chromedp.FullScreenshot(100))
-	return t.shots.save(t.tb, t.name+"-"+step, png)
+	t.shots.save(t.tb, t.name+"-"+step, png)
+	return png
 }
 
 // ShotViewport saves a screenshot of what the viewport shows.
@@ -473,11 +474,11 @@ func (t *Tab) ShotViewport(step string) []byte {
 
 // ShotPhone saves a full-page screenshot at phone width, then restores
 // the laptop viewport.
-func (t *Tab) ShotPhone(step string) string {
+func (t *Tab) ShotPhone(step string) {
 	t.tb.Helper()
 	t.Viewport(phoneW, phoneH)
 	defer t.Viewport(laptopW, laptopH)
-	return t.Shot(step + "-phone")
+	t.Shot(step + "-phone")
 }
 
 // Eventually polls cond until it returns "" (success) or the deadline
@@ -533,12 +534,11 @@ func screenshots(tb testing.TB) *shotDir {
 	return &shotDir{dir: shotsRoot, prefix: unsafeName.ReplaceAllString(strings.TrimPrefix(tb.Name(), "TestBrowser"), "_")}
 }
 
-func (d *shotDir) save(tb testing.TB, name string, png []byte) string {
+func (d *shotDir) save(tb testing.TB, name string, png []byte) {
 	tb.Helper()
 	p := filepath.Join(d.dir, d.prefix+"-"+unsafeName.ReplaceAllString(name, "_")+".png")
 	if err := os.WriteFile(p, png, 0o644); err != nil {
 		tb.Fatalf("saving screenshot: %v", err)
 	}
 	tb.Logf("screenshot %s", p)
-	return p
 }

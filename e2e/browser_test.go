@@ -159,8 +159,8 @@ func TestBrowserLoginDashboardLogout(t *testing.T) {
 		t.Errorf("payload role shows %q, want admin", got)
 	}
 	tab.wantText(`#claims-payload tr[data-claim="exp"]`, "expires")
-	updateDocs(t, "dashboard.png", tab.ShotViewport("2-dashboard"))
-	tab.Shot("2-dashboard-full")
+	tab.ShotViewport("2-dashboard")
+	updateDocs(t, "dashboard.png", tab.Shot("2-dashboard-full"))
 	tab.ShotPhone("2-dashboard")
 
 	// 5. Log out: the login page with the message, the cookie gone.

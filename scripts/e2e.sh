@@ -231,6 +231,17 @@ web="http://$(published web-frontend 8080)"
 expect 200 "$(http GET "$web/api/me" -b "$jar")" "GET /api/me with the session from before the restart"
 [[ "$(jq -r .sub "$body")" == "$user_name" ]] || fail "/api/me sub after restart: got $(cat "$body")"
 
+say "browser flows in headless Chromium against the containers (go test ./e2e -run Browser)"
+# The flows that need a short ACCESS_TOKEN_TTL skip here, saying so (they
+# run against the binaries in make test); the rest drive the containers.
+browser_log="$tmp/browser.log"
+browser_rc=0
+E2E_FRONTEND_URL="$web" E2E_API_URL="$api" E2E_ADMIN_USER="$admin_user" E2E_ADMIN_PASSWORD="$admin_pass" \
+	go test -count=1 -v -run Browser ./e2e >"$browser_log" 2>&1 || browser_rc=$?
+grep -E '^(=== RUN|--- |ok|FAIL|e2e: )|browser_' "$browser_log" | grep -v 'screenshot /' || true
+[[ $browser_rc == 0 ]] || { tail -n 60 "$browser_log"; fail "browser flows against the containers (exit $browser_rc)"; }
+pass "browser flows against the containers"
+
 say "summary"
 for svc in auth-api web-frontend; do
 	printf '%-13s image %s MB\n' "$svc" "$(docker image inspect -f '{{.Size}}' "jwt-micro-system/$svc:e2e" | awk '{printf "%.1f", $1/1e6}')"

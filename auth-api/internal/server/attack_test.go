@@ -131,6 +131,28 @@ func TestLimiterLocksSurviveASprayOfRefusedAttempts(t *testing.T) {
 		http.StatusTooManyRequests, "too_many_attempts")
 }
 
+// When allowed attempts from many addresses fill the limiter's bounded
+// table, it forgets counters that are not at their limit first: a lock
+// outlives a crowd of one-off failures.
+func TestLimiterEvictsLocksLast(t *testing.T) {
+	ts := newTestServer(t, func(c *Config) {
+		c.Limits = LoginLimits{PerUsername: 3, PerAddress: 6, Window: 15 * time.Minute, MaxEntries: 16}
+	})
+	for range 3 {
+		ts.do(t, request{method: "POST", path: "/login", remote: "203.0.113.66", body: `{"username":"alice","password":"wrong-password"}`})
+	}
+	for i := range 100 {
+		w := ts.do(t, request{method: "POST", path: "/login", remote: fmt.Sprintf("198.51.100.%d", i+1),
+			body: fmt.Sprintf(`{"username":"crowd%d","password":"wrong-password"}`, i)})
+		checkError(t, w, http.StatusUnauthorized, "invalid_credentials")
+	}
+	if n := ts.limiter.size(); n > 16 {
+		t.Errorf("limiter holds %d entries, want at most MaxEntries (16)", n)
+	}
+	checkError(t, ts.do(t, request{method: "POST", path: "/login", remote: "192.0.2.200", body: `{"username":"alice","password":"` + alicePassword + `"}`}),
+		http.StatusTooManyRequests, "too_many_attempts")
+}
+
 // An unknown user and a wrong password must not be told apart by their
 // answer or by how long it takes. The real handler, the real store and the
 // real bcrypt path at cost 10; the medians of 50 interleaved tries each are

@@ -166,5 +166,9 @@ if ! DOCKER_BUILDKIT=0 docker build -t "$tag" "$ctx" >"$work/build.log" 2>&1; th
 	die "precompiling the dependencies failed"
 fi
 docker image rm "$base" >/dev/null 2>&1 || true
+# Older builders of this repository are superseded (a changed go.sum or Go).
+for old in $(docker image ls "$repo" --format '{{.Repository}}:{{.Tag}}'); do
+	[[ "$old" == "$tag" ]] || docker image rm "$old" >/dev/null 2>&1 || true
+done
 log "built $tag"
 echo "$tag"

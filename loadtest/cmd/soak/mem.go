@@ -68,17 +68,18 @@ func rssKiB(pid int) (int, error) {
 	return 0, fmt.Errorf("no VmRSS for pid %d", pid)
 }
 
-// report prints the mean RSS of the first and last window of the run — a
-// minute each, or a third of a shorter run, the first after a warm-up of a
-// quarter window — and returns the relative growth per process.
+// report prints the mean RSS of the first and last minute of the run (the
+// two halves of a shorter run) and returns the relative growth per process.
+// The first few seconds, while the heap grows to its working size, are left
+// out of the first window.
 func (m *memSampler) report(out io.Writer, total time.Duration) map[string]float64 {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	window := min(time.Minute, total/3).Truncate(time.Second)
-	warm := window / 4
+	window := min(time.Minute, total/2).Truncate(time.Second)
+	warm := min(10*time.Second, window/4)
 	growth := map[string]float64{}
 	for name, ss := range m.samples {
-		first := mean(ss, warm, warm+window)
+		first := mean(ss, warm, window)
 		last := mean(ss, total-window, total+time.Second)
 		if first == 0 || last == 0 {
 			continue

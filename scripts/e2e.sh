@@ -7,7 +7,8 @@
 #   SKIP_E2E=1        skip (successfully) when there is no Docker engine; without
 #                     it, a missing engine is an error
 #   GO_IMAGE          builder image; default: made by scripts/builder-image.sh
-#   E2E_TIMEOUT       bound on the whole run in seconds (default 1200)
+#   E2E_TIMEOUT       bound on the whole run in seconds (default 1800: a new builder
+#                     image alone takes minutes on 2 cores)
 #   E2E_HEALTH_TIMEOUT  bound on each wait for healthy containers (default 120)
 #   E2E_KEEP=1        leave the stack running after the checks (debugging)
 #   COMPOSE           the compose command (default: detected, v2 or v1)
@@ -18,7 +19,7 @@ cd "$(dirname "$0")/.."
 # Bound the whole run: re-run under timeout(1); its TERM reaches the trap below.
 if [[ -z "${E2E_BOUNDED:-}" ]] && command -v timeout >/dev/null 2>&1; then
 	export E2E_BOUNDED=1
-	exec timeout --kill-after=60 "${E2E_TIMEOUT:-1200}" "$0" "$@"
+	exec timeout --kill-after=60 "${E2E_TIMEOUT:-1800}" "$0" "$@"
 fi
 
 say() { printf '\n== %s\n' "$*"; }

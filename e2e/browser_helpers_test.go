@@ -126,10 +126,17 @@ type Browser struct {
 	ctx context.Context // the first tab; its parent owns the process
 }
 
+// browserSlots bounds how many browsers the parallel tests run at once:
+// this is a 2-core machine, and the flows poll for pages rather than sleep.
+var browserSlots = make(chan struct{}, 2)
+
 // NewBrowser starts headless Chromium for tb and closes it when tb ends.
+// It waits for one of the browserSlots first.
 func NewBrowser(tb testing.TB) *Browser {
 	tb.Helper()
 	path := chromiumPath(tb)
+	browserSlots <- struct{}{}
+	tb.Cleanup(func() { <-browserSlots }) // after the browser has exited
 	profile := tb.TempDir() // removed after the browser exits (cleanups run last-in first-out)
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
 		chromedp.ExecPath(path),

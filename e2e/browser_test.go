@@ -85,8 +85,9 @@ func updateDocs(tb testing.TB, name string, png []byte) {
 // → the dashboard; logging out → the login page, and Back does not bring
 // the dashboard back.
 func TestBrowserLoginDashboardLogout(t *testing.T) {
-	s := NewSite(t, 0)
+	t.Parallel()
 	b := NewBrowser(t)
+	s := NewSite(t, 0)
 	tab := b.FirstTab(t, s, "tab")
 
 	// 1. Logged out, / leads to the login page, with no message yet.
@@ -197,10 +198,11 @@ func TestBrowserLoginDashboardLogout(t *testing.T) {
 // Flow 3: the admin page lists the users; a plain user gets the 403 page;
 // Back and Forward show the right pages.
 func TestBrowserAdminAndForbidden(t *testing.T) {
+	t.Parallel()
+	b := NewBrowser(t)
 	s := NewSite(t, 0)
 	user, pass := UniqueUser(t, "carol"), "carol-password-1"
 	s.CreateUser(t, user, pass, "user")
-	b := NewBrowser(t)
 
 	admin := b.FirstTab(t, s, "admin")
 	admin.MustLogin(s.AdminUser, s.AdminPassword)
@@ -299,6 +301,7 @@ func visit(ctx context.Context, url string) (pageState, error) {
 // across several expiries, at the same moments: nobody is logged out, and
 // the token is renewed behind the scenes.
 func TestBrowserSilentRenewalAcrossTabs(t *testing.T) {
+	t.Parallel()
 	s := NewSite(t, shortTTL)
 	s.NeedsShortTTL(t)
 	b := NewBrowser(t)
@@ -361,12 +364,13 @@ func TestBrowserSilentRenewalAcrossTabs(t *testing.T) {
 // the expiry message once the access token expires (in Japanese for a
 // Japanese browser: the seed's own sentence).
 func TestBrowserRevokedSession(t *testing.T) {
+	t.Parallel()
 	s := NewSite(t, shortTTL)
 	s.NeedsShortTTL(t)
+	b := NewBrowser(t)
 	dave, erin := UniqueUser(t, "dave"), UniqueUser(t, "erin")
 	s.CreateUser(t, dave, "dave-password-1", "user")
 	s.CreateUser(t, erin, "erin-password-1", "user")
-	b := NewBrowser(t)
 
 	// dave's session is copied to another browser, which logs out there.
 	laptop := b.Incognito(t, s, "dave-laptop")
@@ -428,8 +432,9 @@ func TestBrowserRevokedSession(t *testing.T) {
 // Flow 7: a browser asking for Japanese gets Japanese pages, including the
 // seed's expiry message for a session that is no longer valid.
 func TestBrowserJapanese(t *testing.T) {
-	s := NewSite(t, 0)
+	t.Parallel()
 	b := NewBrowser(t)
+	s := NewSite(t, 0)
 	tab := b.FirstTab(t, s, "ja")
 	tab.AcceptLanguage("ja")
 
@@ -480,8 +485,9 @@ func TestBrowserJapanese(t *testing.T) {
 // Flow 8: the login form works with the keyboard alone, every input has a
 // label, and keyboard focus is visible.
 func TestBrowserKeyboardOnly(t *testing.T) {
-	s := NewSite(t, 0)
+	t.Parallel()
 	b := NewBrowser(t)
+	s := NewSite(t, 0)
 	tab := b.FirstTab(t, s, "keyboard")
 	tab.Open("/login")
 

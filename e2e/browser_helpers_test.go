@@ -135,9 +135,11 @@ var browserSlots = make(chan struct{}, 2)
 func NewBrowser(tb testing.TB) *Browser {
 	tb.Helper()
 	path := chromiumPath(tb)
+	// Cleanups run last-in first-out: the slot is freed and the profile
+	// removed after the browser has exited.
 	browserSlots <- struct{}{}
-	tb.Cleanup(func() { <-browserSlots }) // after the browser has exited
-	profile := tb.TempDir() // removed after the browser exits (cleanups run last-in first-out)
+	tb.Cleanup(func() { <-browserSlots })
+	profile := tb.TempDir()
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
 		chromedp.ExecPath(path),
 		chromedp.Flag("headless", true),

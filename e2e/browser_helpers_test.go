@@ -320,7 +320,20 @@ func (t *Tab) history(delta int64) bool {
 			_, err := cdp.Call(ctx, tg, page.NavigateToHistoryEntry, page.NavigateToHistoryEntryParams{EntryID: h.Entries[i].ID})
 			return err
 		})))
-	run(t, chromedp.Poll[bool](`document.readyState === "complete"`, chromedp.WithPollingInterval(50*time.Millisecond)))
+	// Not chromedp.Poll: right after a restore from the back/forward cache
+	// it may run in the frozen page's stale JavaScript context and hang.
+	Eventually(t.tb, stepTimeout, func() string {
+		ctx, cancel := context.WithTimeout(t.ctx, time.Second)
+		defer cancel()
+		state, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.readyState + " " + location.href`))
+		if err != nil {
+			return fmt.Sprintf("%s: after going to %s in the history: %v", t.name, h.Entries[i].URL, err)
+		}
+		if state != "complete "+h.Entries[i].URL {
+			return fmt.Sprintf("%s: after going to %s in the history the page is %q", t.name, h.Entries[i].URL, state)
+		}
+		return ""
+	})
 	return ev.Type == page.NavigationTypeBackForwardCacheRestore
 }
 

@@ -190,7 +190,6 @@ func TestBrowserLoginDashboardLogout(t *testing.T) {
 		tab.wantLoginPage("Back after logging out")
 	}
 	tab.Shot("5-back-after-logout")
-	tab.Back()
 	tab.Open("/")
 	tab.wantLoginPage("/ after logging out")
 }

@@ -329,7 +329,9 @@ func (t *Tab) history(delta int64) bool {
 		if err != nil {
 			return fmt.Sprintf("%s: after going to %s in the history: %v", t.name, h.Entries[i].URL, err)
 		}
-		if state != "complete "+h.Entries[i].URL {
+		// The entry may redirect (a page that now needs a login), so wait
+		// for any complete page but the one left.
+		if !strings.HasPrefix(state, "complete ") || state == "complete "+h.Entries[h.CurrentIndex].URL {
 			return fmt.Sprintf("%s: after going to %s in the history the page is %q", t.name, h.Entries[i].URL, state)
 		}
 		return ""

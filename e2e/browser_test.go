@@ -178,7 +178,8 @@ func TestBrowserLoginDashboardLogout(t *testing.T) {
 	// change) may still show a frozen copy from its back/forward cache:
 	// the cookie was cleared while the dashboard was still the current
 	// page, before it entered that cache, so Chromium's eviction on a
-	// cookie change does not fire, and no request reaches the server. The
+	// cookie change does not fire (a cookie changed after that does evict
+	// it: tried), and no request reaches the server. The
 	// copy is inert: the cookie is gone and the refresh token revoked, so
 	// reloading it or following any of its links lands on the login page.
 	if tab.Back() {

@@ -161,7 +161,7 @@ WORKDIR /go
 LABEL org.opencontainers.image.title="jwt-micro-system offline Go builder" \\
       org.opencontainers.image.description="Go $gover with the module cache of jwt-micro-system, made by scripts/builder-image.sh"
 EOF
-if ! DOCKER_BUILDKIT=0 docker build -t "$tag" "$ctx" >"$work/build.log" 2>&1; then
+if ! DOCKER_BUILDKIT=0 docker build --force-rm -t "$tag" "$ctx" >"$work/build.log" 2>&1; then
 	cat "$work/build.log" >&2
 	die "precompiling the dependencies failed"
 fi

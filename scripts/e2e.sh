@@ -53,7 +53,8 @@ go_image=${GO_IMAGE:-}
 unset SECRET_KEY SECRET_KEY_PREVIOUS ISSUER JWT_AUDIENCE LOG_LEVEL TRUSTED_PROXIES \
 	ACCESS_TOKEN_TTL REFRESH_TOKEN_TTL BCRYPT_COST BOOTSTRAP_ADMIN_USERNAME BOOTSTRAP_ADMIN_PASSWORD \
 	COOKIE_SECURE PUBLISH_ADDRESS AUTH_API_PUBLISHED_PORT WEB_FRONTEND_PUBLISHED_PORT \
-	GO_IMAGE IMAGE_TAG VERSION REVISION COMPOSE_FILE COMPOSE_PROJECT_NAME
+	GO_IMAGE IMAGE_TAG VERSION REVISION COMPOSE_FILE COMPOSE_PROJECT_NAME \
+	STACK_SUBNET FRONTEND_ADDRESS
 
 admin_user=e2e-admin
 admin_pass=$(head -c 18 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')
@@ -95,6 +96,9 @@ if [[ -z "$go_image" ]]; then
 fi
 echo "GO_IMAGE=$go_image"
 
+# A subnet of its own, so the run does not collide with a stack from make up.
+stack_net="172.29.$(($$ % 200 + 20))"
+
 cat >"$envfile" <<EOF
 SECRET_KEY=$(head -c 48 /dev/urandom | base64 | tr -d '\n')
 ISSUER=auth-api
@@ -104,6 +108,8 @@ BOOTSTRAP_ADMIN_USERNAME=$admin_user
 BOOTSTRAP_ADMIN_PASSWORD=$admin_pass
 COOKIE_SECURE=false
 PUBLISH_ADDRESS=127.0.0.1
+STACK_SUBNET=$stack_net.0/24
+FRONTEND_ADDRESS=$stack_net.10
 AUTH_API_PUBLISHED_PORT=
 WEB_FRONTEND_PUBLISHED_PORT=
 GO_IMAGE=$go_image
@@ -205,6 +211,14 @@ grep -q "$user_name" "$body" || fail "dashboard does not name $user_name"
 expect 200 "$(http GET "$web/api/me" -b "$jar")" "GET /api/me with the session"
 [[ "$(jq -r .sub "$body")" == "$user_name" ]] || fail "/api/me sub: got $(cat "$body"), want $user_name"
 expect 401 "$(http GET "$web/api/me")" "GET /api/me without a session"
+
+say "auth-api counts the client behind a form login, not the web-frontend"
+expect 401 "$(form_login "$tmp/jar-bad" "$user_name" "not-the-password")" "POST /login (form) with a wrong password"
+failed=$(dc logs --no-color auth-api 2>/dev/null | grep '"msg":"login failed"' | grep "\"username\":\"$user_name\"" | tail -n 1)
+seen=$(sed -n 's/.*"client_ip":"\([^"]*\)".*/\1/p' <<<"$failed")
+[[ -n "$seen" ]] || fail "auth-api logged no failed login for $user_name; got: $failed"
+[[ "$seen" != "$stack_net.10" ]] || fail "auth-api counted the failed form login against the web-frontend ($seen): TRUSTED_PROXIES does not reach it"
+pass "failed form login counted against client $seen, not the web-frontend ($stack_net.10)"
 
 say "one SECRET_KEY: a token from auth-api is accepted by web-frontend"
 expect 200 "$(http GET "$web/api/me" -H "Authorization: Bearer $admin_token")" "GET /api/me with auth-api's bearer token"

@@ -72,9 +72,18 @@ func (s *server) observe(next http.Handler) http.Handler {
 		if route == "/healthz" || route == "/metrics" {
 			return // probes and scrapes would drown the log
 		}
+		// Successful reads are the bulk of the traffic and say little: they
+		// are logged at debug, as auth-api does, which keeps the log (and
+		// its cost) off the hot path. Errors and state changes stay at info.
 		level := slog.LevelInfo
-		if status >= 500 {
+		switch {
+		case status >= 500:
 			level = slog.LevelError
+		case status < 400 && (r.Method == http.MethodGet || r.Method == http.MethodHead):
+			level = slog.LevelDebug
+		}
+		if !s.log.Enabled(r.Context(), level) {
+			return
 		}
 		s.log.LogAttrs(r.Context(), level, "request",
 			slog.String("method", r.Method),

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -42,8 +43,10 @@ func (s *server) handleLoginPage() http.HandlerFunc {
 		switch r.URL.Query().Get("msg") {
 		case msgExpired:
 			p.Flash = &flash{Kind: "warning", Text: p.L["msg_expired"]}
+			p.SessionEnded = true
 		case msgLoggedOut:
 			p.Flash = &flash{Kind: "info", Text: p.L["msg_logged_out"]}
+			p.SessionEnded = true
 		}
 		s.render(w, r, http.StatusOK, "login", p)
 	}
@@ -169,6 +172,27 @@ func (s *server) handleLogout() http.HandlerFunc {
 		}
 		http.SetCookie(w, s.codec.ClearCookie())
 		http.Redirect(w, r, "/login?msg="+msgLoggedOut, http.StatusSeeOther)
+	}
+}
+
+// sessionEndedCookie is a throwaway cookie; see handleSessionEnded.
+const sessionEndedCookie = "session_ended"
+
+// handleSessionEnded is fetched, as a hidden image, by the login page shown
+// after a logout or an expired session. Chromium keeps even no-store pages
+// in its back/forward cache, and evicts them only when a cookie changes
+// after they entered it; the session cookie was cleared just before, so
+// without this Back would show a frozen copy of the dashboard just left.
+// Changing a throwaway cookie once the login page has loaded evicts it. No
+// session state changes here.
+func (s *server) handleSessionEnded() http.HandlerFunc {
+	return func(w http.ResponseWriter, _ *http.Request) {
+		ck := s.codec.Cookie(strconv.FormatInt(s.now().UnixNano(), 36))
+		ck.Name = sessionEndedCookie
+		ck.MaxAge = 10
+		http.SetCookie(w, ck)
+		w.Header().Set("Cache-Control", "no-store")
+		w.WriteHeader(http.StatusNoContent)
 	}
 }
 

@@ -3,6 +3,7 @@ package server
 import (
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -308,5 +309,47 @@ func TestPanicsBecome500Pages(t *testing.T) {
 	}
 	if !strings.Contains(e.logs.String(), "panic serving request") {
 		t.Error("panic not logged")
+	}
+}
+
+// The login page after a logout or an expiry loads /logout/done, which
+// changes a throwaway cookie so Chromium evicts the page just left from its
+// back/forward cache; the plain login page does not.
+func TestSessionEndedBeacon(t *testing.T) {
+	e := newEnv(t, envConfig{})
+	tests := []struct {
+		path       string
+		wantBeacon bool
+	}{
+		{"/login", false},
+		{"/login?msg=logged_out", true},
+		{"/login?msg=expired", true},
+		{"/login?msg=whatever", false},
+	}
+	for _, tt := range tests {
+		w := e.do(t, httptest.NewRequest(http.MethodGet, tt.path, nil))
+		if got := strings.Contains(w.Body.String(), `src="/logout/done"`); got != tt.wantBeacon {
+			t.Errorf("%s: beacon present %v, want %v", tt.path, got, tt.wantBeacon)
+		}
+	}
+
+	w := e.do(t, httptest.NewRequest(http.MethodGet, "/logout/done", nil))
+	if w.Code != http.StatusNoContent {
+		t.Fatalf("GET /logout/done: got status %d, want %d", w.Code, http.StatusNoContent)
+	}
+	if got := w.Header().Get("Cache-Control"); got != "no-store" {
+		t.Errorf("GET /logout/done: got Cache-Control %q, want no-store", got)
+	}
+	var ended *http.Cookie
+	for _, c := range w.Result().Cookies() {
+		switch c.Name {
+		case sessionEndedCookie:
+			ended = c
+		case e.srv.codec.Name():
+			t.Errorf("GET /logout/done touched the session cookie")
+		}
+	}
+	if ended == nil || ended.Value == "" || !ended.HttpOnly || ended.MaxAge <= 0 {
+		t.Errorf("GET /logout/done: got cookie %+v, want a short-lived HttpOnly %s", ended, sessionEndedCookie)
 	}
 }

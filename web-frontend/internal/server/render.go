@@ -51,6 +51,9 @@ type page struct {
 	// SignedIn is true when the request carries a live session, even on
 	// pages that do not show the user (error pages).
 	SignedIn bool
+	// SessionEnded is true on the login page shown after a logout or an
+	// expired session; see handleSessionEnded.
+	SessionEnded bool
 
 	Login *loginView
 	Dash  *dashView

@@ -26,6 +26,7 @@ func (s *server) routes() http.Handler {
 	r.Get("/login", s.handleLoginPage())
 	r.Post("/login", s.handleLogin())
 	r.Post("/logout", s.handleLogout())
+	r.Get("/logout/done", s.handleSessionEnded())
 
 	// Pages: a session cookie is required; without one, /login.
 	r.Group(func(r chi.Router) {

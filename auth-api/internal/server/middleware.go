@@ -138,10 +138,16 @@ func limitBody(max int64) gin.HandlerFunc {
 	}
 }
 
-// tokenMessages explains rejections to clients; the rest are "invalid".
-var tokenMessages = map[jwtauth.Reason]string{
-	jwtauth.ReasonMissingToken: "send an access token in the header Authorization: Bearer <token>",
-	jwtauth.ReasonExpired:      "the access token has expired; refresh it or log in again",
+// tokenMessage explains a rejection to the client; most reasons get the
+// generic "invalid" text, so clients learn no more than they need.
+func tokenMessage(r jwtauth.Reason) string {
+	switch r {
+	case jwtauth.ReasonMissingToken:
+		return "send an access token in the header Authorization: Bearer <token>"
+	case jwtauth.ReasonExpired:
+		return "the access token has expired; refresh it or log in again"
+	}
+	return "the access token is invalid; log in again"
 }
 
 // requireToken lets a request through only with a valid bearer token, and
@@ -160,11 +166,7 @@ func (s *Server) requireToken() gin.HandlerFunc {
 			reason := jwtauth.ReasonOf(err)
 			s.metrics.tokenRejected(reason)
 			requestLogger(c).Info("access token refused", "reason", string(reason))
-			msg, ok := tokenMessages[reason]
-			if !ok {
-				msg = "the access token is invalid; log in again"
-			}
-			unauthorized(c, msg)
+			unauthorized(c, tokenMessage(reason))
 			return
 		}
 		c.Set(claimsKey{}, claims)

@@ -10,6 +10,7 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -25,6 +26,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/jwt-micro-system/shared/healthprobe"
 	"github.com/jwt-micro-system/shared/jwtauth"
 
 	"github.com/jwt-micro-system/auth-api/internal/account"
@@ -233,27 +235,5 @@ func healthcheck(ctx context.Context) error {
 	if err := config.LoadEnvFile(".env"); err != nil {
 		return err
 	}
-	port := os.Getenv("PORT")
-	if port == "" {
-		port = "10000"
-	}
-	if n, err := strconv.Atoi(port); err != nil || n <= 0 || n > 65535 {
-		return fmt.Errorf("PORT=%q is not a port number", port)
-	}
-	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-	defer cancel()
-	url := "http://" + net.JoinHostPort("127.0.0.1", port) + "/healthz"
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return fmt.Errorf("healthcheck: %w", err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("healthcheck: %s answered %s", url, resp.Status)
-	}
-	return nil
+	return healthprobe.Check(ctx, cmp.Or(os.Getenv("PORT"), "10000"))
 }

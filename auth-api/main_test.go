@@ -351,7 +351,7 @@ func TestSubcommands(t *testing.T) {
 		{"add: short password", "short\n", []string{"users", "add", "carol"}, 1, "password is too short"},
 		{"add: role before name", "pw-long-enough\n", []string{"users", "add", "--role", "admin", "carol"}, 0, "created user carol with role admin"},
 		{"add: duplicate", "pw-long-enough\n", []string{"users", "add", "CAROL"}, 1, `user "CAROL" already exists`},
-		{"healthcheck: bad port", "", []string{"healthcheck"}, 1, `PORT="0" is not a port number`},
+		{"healthcheck: bad port", "", []string{"healthcheck"}, 1, `PORT must be a TCP port number, got "0"`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			code, out, errOut := runCmd(t, dir, env, tt.stdin, tt.args...)

@@ -10,6 +10,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"embed"
 	"errors"
@@ -21,10 +22,10 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"strconv"
 	"syscall"
 	"time"
 
+	"github.com/jwt-micro-system/shared/healthprobe"
 	"github.com/jwt-micro-system/shared/jwtauth"
 	"github.com/jwt-micro-system/web-frontend/internal/authclient"
 	"github.com/jwt-micro-system/web-frontend/internal/config"
@@ -148,26 +149,8 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 
 // healthcheck is the container HEALTHCHECK: the image has no shell or curl.
 func healthcheck(ctx context.Context) error {
-	port := os.Getenv("PORT")
-	if port == "" {
-		port = "8080"
-	}
-	if n, err := strconv.Atoi(port); err != nil || n <= 0 || n > 65535 {
-		return fmt.Errorf("healthcheck: PORT must be a TCP port number, got %q", port)
-	}
-	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+net.JoinHostPort("127.0.0.1", port)+"/healthz", nil)
-	if err != nil {
+	if err := config.LoadDotEnv(".env"); err != nil {
 		return err
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return fmt.Errorf("healthcheck: %w", err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("healthcheck: /healthz answered %s", resp.Status)
-	}
-	return nil
+	return healthprobe.Check(ctx, cmp.Or(os.Getenv("PORT"), "8080"))
 }

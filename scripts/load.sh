@@ -22,26 +22,8 @@ cores=$(nproc)
 command -v wrk >/dev/null || { echo "load.sh: wrk is not installed (apt-get install wrk)" >&2; exit 1; }
 make -s build
 
-work=$(mktemp -d)
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	wait 2>/dev/null || true
-	rm -rf "$work"
-}
-trap cleanup EXIT
-
-secret=$(random_secret)
 admin_pw="load-$(random_secret | tr -dc 'a-zA-Z0-9' | head -c 20)"
-read -r api_pid api_port < <(start_service auth-api "$work/auth-api.log" \
-	SECRET_KEY="$secret" DATABASE_URL="sqlite://$work/auth.db" BCRYPT_COST="$cost" \
-	BOOTSTRAP_ADMIN_USERNAME=loadadmin BOOTSTRAP_ADMIN_PASSWORD="$admin_pw")
-pids+=("$api_pid")
-read -r fe_pid fe_port < <(start_service web-frontend "$work/web-frontend.log" \
-	SECRET_KEY="$secret" AUTH_API_URL="http://127.0.0.1:$api_port" COOKIE_SECURE=false)
-pids+=("$fe_pid")
-api="http://127.0.0.1:$api_port"
-fe="http://127.0.0.1:$fe_port"
+start_stack loadadmin "$admin_pw" BCRYPT_COST="$cost"
 
 token=$(curl -sS --max-time 10 -H 'Content-Type: application/json' \
 	-d "{\"username\":\"loadadmin\",\"password\":\"$admin_pw\"}" "$api/login" | json_field access_token)

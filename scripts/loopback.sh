@@ -45,3 +45,35 @@ session_cookie() {
 		--data-urlencode "username=$2" --data-urlencode "password=$3" "$1/login" |
 		sed -n 's/^[Ss]et-[Cc]ookie: \([^;]*\);.*/\1/p' | grep -v '=$' | head -n 1
 }
+
+# start_stack ADMIN ADMIN_PASSWORD [AUTH_API_ENV...] builds nothing; it makes
+# a work directory ($work), starts bin/auth-api with a fresh secret, a SQLite
+# database in $work and the given bootstrap admin (plus AUTH_API_ENV), then
+# bin/web-frontend pointing at it, and arranges for both to be stopped and
+# $work removed on exit. It sets api_pid, fe_pid, api and fe (base URLs).
+start_stack() {
+	local admin=$1 admin_pw=$2 secret api_port fe_port
+	shift 2
+	work=$(mktemp -d)
+	pids=()
+	trap stop_stack EXIT
+	secret=$(random_secret)
+	read -r api_pid api_port < <(start_service auth-api "$work/auth-api.log" \
+		SECRET_KEY="$secret" DATABASE_URL="sqlite://$work/auth.db" \
+		BOOTSTRAP_ADMIN_USERNAME="$admin" BOOTSTRAP_ADMIN_PASSWORD="$admin_pw" "$@")
+	[ -n "$api_port" ] || return 1
+	pids+=("$api_pid")
+	read -r fe_pid fe_port < <(start_service web-frontend "$work/web-frontend.log" \
+		SECRET_KEY="$secret" AUTH_API_URL="http://127.0.0.1:$api_port" COOKIE_SECURE=false)
+	[ -n "$fe_port" ] || return 1
+	pids+=("$fe_pid")
+	api="http://127.0.0.1:$api_port"
+	fe="http://127.0.0.1:$fe_port"
+}
+
+# stop_stack stops what start_stack started and removes $work.
+stop_stack() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+	rm -rf "$work"
+}

@@ -15,29 +15,13 @@ workers=${SOAK_WORKERS:-8}
 make -s build
 go build -o bin/soak ./loadtest/cmd/soak
 
-work=$(mktemp -d)
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	wait 2>/dev/null || true
-	rm -rf "$work"
-}
-trap cleanup EXIT
-
-secret=$(random_secret)
 admin_pw="soak-$(random_secret | tr -dc 'a-zA-Z0-9' | head -c 20)"
 # A short access token lifetime makes the web sessions renew silently during
 # the run, so refreshes through the frontend are part of the mix.
-read -r api_pid api_port < <(start_service auth-api "$work/auth-api.log" \
-	SECRET_KEY="$secret" DATABASE_URL="sqlite://$work/auth.db" BCRYPT_COST=10 \
-	ACCESS_TOKEN_TTL=20s BOOTSTRAP_ADMIN_USERNAME=soakadmin BOOTSTRAP_ADMIN_PASSWORD="$admin_pw")
-pids+=("$api_pid")
-read -r fe_pid fe_port < <(start_service web-frontend "$work/web-frontend.log" \
-	SECRET_KEY="$secret" AUTH_API_URL="http://127.0.0.1:$api_port" COOKIE_SECURE=false)
-pids+=("$fe_pid")
+start_stack soakadmin "$admin_pw" BCRYPT_COST=10 ACCESS_TOKEN_TTL=20s
 
 status=0
-SOAK_ADMIN_PASSWORD="$admin_pw" bin/soak -api "http://127.0.0.1:$api_port" -frontend "http://127.0.0.1:$fe_port" \
+SOAK_ADMIN_PASSWORD="$admin_pw" bin/soak -api "$api" -frontend "$fe" \
 	-admin soakadmin -duration "$duration" -workers "$workers" \
 	-api-pid "$api_pid" -frontend-pid "$fe_pid" || status=$?
 if [ "$status" -ne 0 ]; then

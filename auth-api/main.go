@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/jwt-micro-system/shared/healthprobe"
+	"github.com/jwt-micro-system/shared/httpserve"
 	"github.com/jwt-micro-system/shared/jwtauth"
 
 	"github.com/jwt-micro-system/auth-api/internal/account"
@@ -136,24 +137,9 @@ func serve(ctx context.Context, stdout io.Writer) error {
 	defer stopCleanup()
 	go srv.Cleanup(cleanupCtx, 10*time.Minute)
 
-	errc := make(chan error, 1)
-	go func() { errc <- httpSrv.Serve(ln) }()
 	log.Info("listening", "addr", ln.Addr().String(), "version", version, "kid", keys.Current().ID(),
 		"issuer", cfg.Issuer, "database", cfg.DatabasePath)
-
-	select {
-	case err := <-errc:
-		return fmt.Errorf("serve: %w", err)
-	case <-ctx.Done():
-	}
-	log.Info("shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := httpSrv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("shutdown: %w", err)
-	}
-	log.Info("stopped")
-	return nil
+	return httpserve.Run(ctx, log, httpSrv, ln)
 }
 
 // addUser implements "users add NAME [--role ROLE]", reading the password

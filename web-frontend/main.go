@@ -13,7 +13,6 @@ import (
 	"cmp"
 	"context"
 	"embed"
-	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -26,6 +25,7 @@ import (
 	"time"
 
 	"github.com/jwt-micro-system/shared/healthprobe"
+	"github.com/jwt-micro-system/shared/httpserve"
 	"github.com/jwt-micro-system/shared/jwtauth"
 	"github.com/jwt-micro-system/web-frontend/internal/authclient"
 	"github.com/jwt-micro-system/web-frontend/internal/config"
@@ -131,20 +131,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	defer stopWatch()
 	go func() { _ = server.WatchAuthAPI(watchCtx, log, auth, opts, 2*time.Second) }()
 
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	log.Info("shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("shutdown: %w", err)
-	}
-	return nil
+	return httpserve.Run(ctx, log, srv, ln)
 }
 
 // healthcheck is the container HEALTHCHECK: the image has no shell or curl.

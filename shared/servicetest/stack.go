@@ -41,8 +41,10 @@ func RepoRoot() (string, error) {
 }
 
 // Build runs `go build` of the package pkg ("." or "./cmd/x") inside the
-// module directory moduleDir (relative to the repository root) into out,
-// as make build does: static, trimmed, main.version set to version.
+// module directory moduleDir (relative to the repository root) into out:
+// static (CGO_ENABLED=0, like the images) with main.version set to version.
+// Not -trimpath: these builds share the build cache with go test and vet,
+// where a trimmed build would compile every dependency (SQLite) again.
 func Build(moduleDir, pkg, out, version string) error {
 	root, err := RepoRoot()
 	if err != nil {
@@ -50,7 +52,7 @@ func Build(moduleDir, pkg, out, version string) error {
 	}
 	// Built inside the module directory, so this works with the workspace
 	// and without it (each module finds shared/ by its replace directive).
-	cmd := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w -X main.version="+version, "-o", out, pkg)
+	cmd := exec.Command("go", "build", "-ldflags", "-X main.version="+version, "-o", out, pkg)
 	cmd.Dir = filepath.Join(root, moduleDir)
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if b, err := cmd.CombinedOutput(); err != nil {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 )
 
 // target is one URL measured in every round.
@@ -78,10 +79,10 @@ func (r report) print(w io.Writer) (missed int) {
 		return " MISS"
 	}
 	fmt.Fprintf(w, "\n%s\n\n", r.header)
-	fmt.Fprintln(w, "| target                               |    req/s |  p50 ms |  p99 ms | vs trivial | target        |")
-	fmt.Fprintln(w, "| ------------------------------------ | -------: | ------: | ------: | ---------: | ------------- |")
+	fmt.Fprintln(w, "| target                             |  req/s |   p50 ms |   p99 ms | vs trivial | target             |")
+	fmt.Fprintln(w, "| ---------------------------------- | -----: | -------: | -------: | ---------: | ------------------ |")
 	row := func(name string, rps, p50, p99 float64, ratio, goal string) {
-		fmt.Fprintf(w, "| %-36s | %8.0f | %7.3f | %7.3f | %10s | %-13s |\n", name, rps, p50/1000, p99/1000, ratio, goal)
+		fmt.Fprintf(w, "| %-34s | %6.0f | %8.2f | %8.2f | %10s | %-18s |\n", name, rps, p50/1000, p99/1000, ratio, goal)
 	}
 	for _, m := range r.targets {
 		goal := ""
@@ -101,13 +102,13 @@ func (r report) print(w io.Writer) (missed int) {
 		mib   map[string]float64
 		limit float64
 	}{{"RSS idle:", r.idle, r.idleMax}, {"RSS peak:", r.peak, r.peakMax}} {
-		fmt.Fprintf(w, "%-10s", mem.what)
 		ok := true
+		var each []string
 		for _, s := range r.services {
-			fmt.Fprintf(w, " %s %.1f MiB", s, mem.mib[s])
+			each = append(each, fmt.Sprintf("%s %.1f MiB", s, mem.mib[s]))
 			ok = ok && mem.mib[s] <= mem.limit
 		}
-		fmt.Fprintf(w, " (target <= %.0f MiB each)%s\n", mem.limit, verdict(ok))
+		fmt.Fprintf(w, "%-9s %s (target <= %.0f MiB each)%s\n", mem.what, strings.Join(each, ", "), mem.limit, verdict(ok))
 	}
 	fmt.Fprintf(w, "non-2xx responses or socket errors: %d (target 0)\n", r.bad())
 	return missed

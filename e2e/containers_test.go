@@ -26,6 +26,13 @@ func composeFromEnv() (composeStack, bool) {
 func (c composeStack) run(tb testing.TB, args ...string) string {
 	tb.Helper()
 	cmd := exec.Command(c.cmd[0], append(c.cmd[1:], args...)...)
+	// The repository root, where make e2e runs compose: relative paths
+	// in E2E_COMPOSE (-f docker-compose.yml) mean the same here.
+	root, err := RepoRoot()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cmd.Dir = root
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()

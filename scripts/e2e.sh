@@ -21,7 +21,7 @@ unset SECRET_KEY SECRET_KEY_PREVIOUS ISSUER JWT_AUDIENCE LOG_LEVEL TRUSTED_PROXI
 	WEB_FRONTEND_PUBLISHED_PORT GO_IMAGE IMAGE_TAG VERSION REVISION COMPOSE_FILE COMPOSE_PROJECT_NAME STACK_SUBNET FRONTEND_ADDRESS
 tmp=$(mktemp -d) project="jwtms-e2e-$$" net="172.29.$(($$ % 200 + 20))"
 env="$tmp/env" pass=$(head -c 18 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')
-dc=("${compose[@]}" --env-file "$env" -p "$project" -f docker-compose.yml)
+dc=("${compose[@]}" --env-file "$env" -p "$project" -f "$PWD/docker-compose.yml")
 cleanup() {
 	local rc=$?
 	[[ $rc != 0 ]] && { "${dc[@]}" ps; "${dc[@]}" logs --no-color --tail=60; } || true

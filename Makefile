@@ -45,11 +45,14 @@ bench: ## run the Go benchmarks (benchstat-ready; BENCHTIME, BENCHCOUNT)
 fuzz: ## run each fuzz target for FUZZTIME (default 60s)
 	FUZZTIME=$(FUZZTIME) bash scripts/fuzz.sh
 
-load: ## wrk on loopback: auth cost, login rate vs bcrypt, memory (LOAD_DURATION=10s)
-	bash scripts/load.sh
+load: ## wrk on loopback, interleaved with a trivial server: ratios, logins vs bcrypt, memory (LOAD_DURATION=10s)
+	$(GO) run ./loadtest/cmd/load
+
+SOAK_DURATION ?= 2m
+SOAK_WORKERS  ?= 8
 
 soak: ## mixed load on loopback for SOAK_DURATION (default 2m): no 5xx, nothing lost, flat RSS
-	bash scripts/soak.sh
+	$(GO) run ./loadtest/cmd/soak -duration $(SOAK_DURATION) -workers $(SOAK_WORKERS)
 
 clean: ## remove build output
 	rm -rf $(BIN)

@@ -13,7 +13,7 @@ import (
 // The schema of each dialect is a folder of goose SQL migrations,
 // 00001_init.sql onwards; goose records what it applied in goose_db_version.
 //
-//go:embed migrations/sqlite/*.sql
+//go:embed migrations/sqlite/*.sql migrations/postgres/*.sql
 var migrationFiles embed.FS
 
 // versionTable is goose's default version table, named here because the

@@ -42,7 +42,7 @@ const superuser = "postgres"
 // Start initialises and starts a server that lives until tb ends.
 func Start(tb testing.TB) *Server {
 	tb.Helper()
-	bin, err := findBin()
+	bin, err := findBin("/usr/lib/postgresql")
 	if err != nil {
 		if os.Getenv("REQUIRE_POSTGRES") == "1" {
 			tb.Fatalf("pgtest: %v (REQUIRE_POSTGRES=1)", err)
@@ -86,15 +86,15 @@ func Start(tb testing.TB) *Server {
 }
 
 // findBin returns the directory with initdb and postgres: PATH first, then
-// the newest /usr/lib/postgresql/N/bin.
-func findBin() (string, error) {
+// the newest root/N/bin (Debian's layout).
+func findBin(root string) (string, error) {
 	if p, err := exec.LookPath("initdb"); err == nil {
 		dir := filepath.Dir(p)
 		if _, err := os.Stat(filepath.Join(dir, "postgres")); err == nil {
 			return dir, nil
 		}
 	}
-	found, _ := filepath.Glob("/usr/lib/postgresql/*/bin/initdb")
+	found, _ := filepath.Glob(filepath.Join(root, "*", "bin", "initdb"))
 	// Newest major version first: 15 before 9.6.
 	version := func(p string) float64 {
 		v, _ := strconv.ParseFloat(filepath.Base(filepath.Dir(filepath.Dir(p))), 64)

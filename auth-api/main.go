@@ -100,7 +100,7 @@ func serve(ctx context.Context, stdout io.Writer) error {
 	}
 	log := slog.New(slog.NewJSONHandler(stdout, &slog.HandlerOptions{Level: cfg.Level}))
 
-	st, err := store.OpenSQLite(ctx, cfg.DatabasePath)
+	st, err := openStore(ctx, cfg)
 	if err != nil {
 		return fmt.Errorf("DATABASE_URL: %w", err)
 	}
@@ -130,8 +130,25 @@ func serve(ctx context.Context, stdout io.Writer) error {
 	go srv.Cleanup(cleanupCtx, 10*time.Minute)
 
 	log.Info("listening", "addr", ln.Addr().String(), "version", version, "kid", keys.Current().ID(),
-		"issuer", cfg.Issuer, "database", cfg.DatabasePath)
+		"issuer", cfg.Issuer, "database", cfg.Database())
 	return httpserve.Run(ctx, log, httpSrv, ln)
+}
+
+// openStore opens the store DATABASE_URL names: PostgreSQL for postgres://
+// and postgresql://, else the SQLite file.
+func openStore(ctx context.Context, cfg *config.Config) (store.Store, error) {
+	if cfg.Postgres() {
+		st, err := store.OpenPostgres(ctx, cfg.DatabaseURL)
+		if err != nil {
+			return nil, err
+		}
+		return st, nil
+	}
+	st, err := store.OpenSQLite(ctx, cfg.DatabasePath)
+	if err != nil {
+		return nil, err
+	}
+	return st, nil
 }
 
 // addUser implements "users add NAME [--role ROLE]", reading the password
@@ -174,7 +191,7 @@ func addUser(ctx context.Context, args []string, stdin io.Reader, stdout io.Writ
 	if err != nil {
 		return err
 	}
-	st, err := store.OpenSQLite(ctx, cfg.DatabasePath)
+	st, err := openStore(ctx, cfg)
 	if err != nil {
 		return fmt.Errorf("DATABASE_URL: %w", err)
 	}

@@ -262,7 +262,8 @@ func TestStartupRefusesBadConfig(t *testing.T) {
 		{"placeholder SECRET_KEY", []string{"SECRET_KEY=" + secretkey.ExamplePlaceholder}, "SECRET_KEY is a published placeholder"},
 		{"SECRET_KEY_PREVIOUS equal", []string{"SECRET_KEY=" + e2eSecret, "SECRET_KEY_PREVIOUS=" + e2eSecret}, "SECRET_KEY_PREVIOUS equals SECRET_KEY"},
 		{"cost too low", []string{"SECRET_KEY=" + e2eSecret, "BCRYPT_COST=4"}, "BCRYPT_COST=4 is out of range"},
-		{"unknown database scheme", []string{"SECRET_KEY=" + e2eSecret, "DATABASE_URL=postgres://x"}, `DATABASE_URL scheme "postgres"`},
+		{"unknown database scheme", []string{"SECRET_KEY=" + e2eSecret, "DATABASE_URL=mysql://x"}, `DATABASE_URL scheme "mysql"`},
+		{"postgres unreachable", []string{"SECRET_KEY=" + e2eSecret, "DATABASE_URL=postgres://u:pw@127.0.0.1:1/auth?connect_timeout=2"}, "DATABASE_URL: open database"},
 		{"database directory missing", []string{"SECRET_KEY=" + e2eSecret, "DATABASE_URL=sqlite:///nonexistent-dir/auth.db"}, "DATABASE_URL"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

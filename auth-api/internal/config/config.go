@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -33,8 +34,8 @@ type Config struct {
 	BootstrapUsername string        `envconfig:"BOOTSTRAP_ADMIN_USERNAME"`
 	BootstrapPassword string        `envconfig:"BOOTSTRAP_ADMIN_PASSWORD"`
 
-	// Level is LOG_LEVEL parsed; DatabasePath is the file named by
-	// DATABASE_URL. Both are set by Load.
+	// Level is LOG_LEVEL parsed; DatabasePath is the SQLite file named by
+	// DATABASE_URL, empty when it names PostgreSQL. Both are set by Load.
 	Level        slog.Level `ignored:"true"`
 	DatabasePath string     `ignored:"true"`
 }
@@ -110,11 +111,13 @@ func (c *Config) validate() error {
 		proxies = append(proxies, p)
 	}
 	c.TrustedProxies = proxies
-	path, err := DatabasePath(c.DatabaseURL)
-	if err != nil {
-		errs = append(errs, err)
+	if !c.Postgres() {
+		path, err := DatabasePath(c.DatabaseURL)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		c.DatabasePath = path
 	}
-	c.DatabasePath = path
 	if c.AccessTokenTTL < time.Second {
 		add("ACCESS_TOKEN_TTL=%s is too short: use at least 1s (default 30m)", c.AccessTokenTTL)
 	}
@@ -144,6 +147,26 @@ func (c *Config) validate() error {
 	return errors.Join(errs...)
 }
 
+// Postgres reports whether DATABASE_URL names a PostgreSQL database
+// (postgres://… or postgresql://…, checked when connecting) rather than a
+// SQLite file.
+func (c *Config) Postgres() bool {
+	return strings.HasPrefix(c.DatabaseURL, "postgres://") || strings.HasPrefix(c.DatabaseURL, "postgresql://")
+}
+
+// Database names the database for the log: the SQLite file, or the
+// PostgreSQL URL without its password.
+func (c *Config) Database() string {
+	if !c.Postgres() {
+		return c.DatabasePath
+	}
+	u, err := url.Parse(c.DatabaseURL)
+	if err != nil {
+		return "postgres"
+	}
+	return u.Redacted()
+}
+
 // DatabasePath returns the file named by a DATABASE_URL:
 // sqlite://auth.db is the relative path auth.db and sqlite:///data/auth.db
 // the absolute path /data/auth.db.
@@ -154,7 +177,7 @@ func DatabasePath(url string) (string, error) {
 		if !found {
 			return "", fmt.Errorf("DATABASE_URL=%q is not a URL: use sqlite://auth.db (relative) or sqlite:///data/auth.db (absolute)", url)
 		}
-		return "", fmt.Errorf("DATABASE_URL scheme %q is not supported: use sqlite://auth.db (relative) or sqlite:///data/auth.db (absolute)", scheme)
+		return "", fmt.Errorf("DATABASE_URL scheme %q is not supported: use sqlite://auth.db (relative), sqlite:///data/auth.db (absolute) or postgres://user:password@host/database", scheme)
 	}
 	switch {
 	case path == "" || path == "/":

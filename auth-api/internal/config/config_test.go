@@ -62,6 +62,19 @@ func TestLoadValues(t *testing.T) {
 	}
 }
 
+func TestLoadPostgres(t *testing.T) {
+	for _, url := range []string{"postgres://auth:secret@db:5432/auth?sslmode=disable", "postgresql://auth:secret@db/auth"} {
+		setEnv(t, map[string]string{"DATABASE_URL": url})
+		cfg, err := Load()
+		if err != nil {
+			t.Fatalf("%s: %v", url, err)
+		}
+		if !cfg.Postgres() || cfg.DatabasePath != "" || strings.Contains(cfg.Database(), "secret") {
+			t.Errorf("%s: got Postgres %v, path %q, database %q; want true, no path, no password", url, cfg.Postgres(), cfg.DatabasePath, cfg.Database())
+		}
+	}
+}
+
 func TestLoadErrors(t *testing.T) {
 	for _, tt := range []struct {
 		name string
@@ -76,7 +89,7 @@ func TestLoadErrors(t *testing.T) {
 		{"cost above 31", map[string]string{"BCRYPT_COST": "32"}, "BCRYPT_COST=32 is out of range"},
 		{"bad level", map[string]string{"LOG_LEVEL": "loud"}, "LOG_LEVEL=\"loud\" is not a level"},
 		{"bad proxy", map[string]string{"TRUSTED_PROXIES": "10.0.0.0/8,proxy"}, `TRUSTED_PROXIES entry "proxy"`},
-		{"unknown scheme", map[string]string{"DATABASE_URL": "postgres://db/auth"}, `DATABASE_URL scheme "postgres" is not supported`},
+		{"unknown scheme", map[string]string{"DATABASE_URL": "mysql://db/auth"}, `DATABASE_URL scheme "mysql" is not supported`},
 		{"not a URL", map[string]string{"DATABASE_URL": "auth.db"}, "DATABASE_URL=\"auth.db\" is not a URL"},
 		{"no file", map[string]string{"DATABASE_URL": "sqlite://"}, "names no file"},
 		{"options", map[string]string{"DATABASE_URL": "sqlite://a.db?mode=ro"}, "options are not supported"},

@@ -1,5 +1,7 @@
 // Package store keeps users and refresh tokens. Store is the interface the
-// server needs; SQLite (modernc.org/sqlite, pure Go) implements it.
+// server needs; SQLite (modernc.org/sqlite, pure Go, one file: the embedded
+// default) and Postgres (jackc/pgx, shared by any number of replicas)
+// implement it, with the same behaviour, checked by one contract test suite.
 package store
 
 import (

@@ -105,17 +105,19 @@ func serve(ctx context.Context, stdout io.Writer) error {
 		return fmt.Errorf("DATABASE_URL: %w", err)
 	}
 	defer st.Close()
-	if err := server.EnsureAdmin(ctx, log, st, cfg.BootstrapUsername, cfg.BootstrapPassword, cfg.BcryptCost, time.Now()); err != nil {
+	accounts, err := account.New(st, account.Config{BcryptCost: cfg.BcryptCost, RefreshTokenTTL: cfg.RefreshTokenTTL, Log: log})
+	if err != nil {
+		return err
+	}
+	if err := accounts.EnsureAdmin(ctx, cfg.BootstrapUsername, cfg.BootstrapPassword); err != nil {
 		return err
 	}
 	srv, err := server.NewServer(log, server.Config{
-		Issuer:          cfg.Issuer,
-		Audience:        cfg.Audience,
-		AccessTokenTTL:  cfg.AccessTokenTTL,
-		RefreshTokenTTL: cfg.RefreshTokenTTL,
-		BcryptCost:      cfg.BcryptCost,
-		TrustedProxies:  cfg.TrustedProxies,
-	}, st, keys)
+		Issuer:         cfg.Issuer,
+		Audience:       cfg.Audience,
+		AccessTokenTTL: cfg.AccessTokenTTL,
+		TrustedProxies: cfg.TrustedProxies,
+	}, accounts, st, keys)
 	if err != nil {
 		return err
 	}
@@ -135,7 +137,7 @@ func serve(ctx context.Context, stdout io.Writer) error {
 	}
 	cleanupCtx, stopCleanup := context.WithCancel(ctx)
 	defer stopCleanup()
-	go srv.Cleanup(cleanupCtx, 10*time.Minute)
+	go accounts.Cleanup(cleanupCtx, 10*time.Minute, srv.ForgetStaleAttempts)
 
 	log.Info("listening", "addr", ln.Addr().String(), "version", version, "kid", keys.Current().ID(),
 		"issuer", cfg.Issuer, "database", cfg.DatabasePath)
@@ -187,12 +189,12 @@ func addUser(ctx context.Context, args []string, stdin io.Reader, stdout io.Writ
 		return fmt.Errorf("DATABASE_URL: %w", err)
 	}
 	defer st.Close()
-	hash, err := account.HashPassword(password, cfg.BcryptCost)
+	accounts, err := account.New(st, account.Config{BcryptCost: cfg.BcryptCost, RefreshTokenTTL: cfg.RefreshTokenTTL})
 	if err != nil {
 		return err
 	}
-	err = st.CreateUser(ctx, store.User{Username: name, PasswordHash: hash, Role: *role, CreatedAt: time.Now().Truncate(time.Second)})
-	if errors.Is(err, store.ErrDuplicate) {
+	_, err = accounts.CreateUser(ctx, name, password, *role)
+	if errors.Is(err, account.ErrDuplicate) {
 		return fmt.Errorf("user %q already exists (names are unique regardless of case)", name)
 	}
 	if err != nil {

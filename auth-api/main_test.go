@@ -86,7 +86,9 @@ func start(t *testing.T, dir string, env []string) *proc {
 	cmd.Dir, cmd.Env = dir, env
 	pr, pw := io.Pipe()
 	p := &proc{cmd: cmd, stdout: &lines{}, stderr: &lines{}, done: make(chan error, 1)}
-	cmd.Stdout, cmd.Stderr = io.MultiWriter(pw, p.stdout), p.stderr
+	// p.stdout first: when the reader sees "listening", the lines before it are
+	// already in p.stdout.
+	cmd.Stdout, cmd.Stderr = io.MultiWriter(p.stdout, pw), p.stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}

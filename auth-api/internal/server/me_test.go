@@ -136,7 +136,7 @@ func TestKeyRotation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := NewServer(rotated.log, rotated.cfg, rotated.store, keys)
+	s, err := NewServer(rotated.log, rotated.cfg.Config, rotated.accounts, rotated.store, keys)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,7 +152,7 @@ func TestKeyRotation(t *testing.T) {
 
 	// Once the previous key is dropped, old tokens are refused.
 	newOnly, _ := jwtauth.NewKeys(otherSecret, "")
-	s, err = NewServer(rotated.log, rotated.cfg, rotated.store, newOnly)
+	s, err = NewServer(rotated.log, rotated.cfg.Config, rotated.accounts, rotated.store, newOnly)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,7 +161,7 @@ func TestKeyRotation(t *testing.T) {
 }
 
 func TestChangePasswordBruteForce(t *testing.T) {
-	ts := newTestServer(t, func(c *Config) { c.Limits = LoginLimits{PerUsername: 2, PerAddress: 10, Window: time.Minute} })
+	ts := newTestServer(t, func(c *testConfig) { c.Limits = LoginLimits{PerUsername: 2, PerAddress: 10, Window: time.Minute} })
 	token := ts.login(t, "alice", alicePassword).AccessToken
 	wrong := `{"current_password":"guess-password","new_password":"new-password-1"}`
 	for range 2 {

@@ -18,12 +18,12 @@ import (
 	"io/fs"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
 	"time"
 
+	"github.com/jwt-micro-system/shared/envfile"
 	"github.com/jwt-micro-system/shared/healthprobe"
 	"github.com/jwt-micro-system/shared/httpserve"
 	"github.com/jwt-micro-system/shared/jwtauth"
@@ -66,7 +66,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return fmt.Errorf("unknown command %q; usage: web-frontend [serve|healthcheck|version]", cmd)
 	}
 
-	if err := config.LoadDotEnv(".env"); err != nil {
+	if err := envfile.Load(".env"); err != nil {
 		return err
 	}
 	cfg, err := config.Load()
@@ -110,15 +110,8 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("listening on PORT %s: %w", cfg.Port, err)
 	}
-	srv := &http.Server{
-		Handler:           handler,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       15 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
+	// 64 KiB of headers: the session cookie carries two tokens.
+	srv := httpserve.New(log, handler, httpserve.Config{MaxHeaderBytes: 64 << 10})
 	log.Info("listening", "addr", ln.Addr().String(), "version", version,
 		"auth_api_url", cfg.AuthAPIURL.String(), "cookie_secure", cfg.CookieSecure, "kid", cfg.Keys.Current().ID())
 	if !cfg.CookieSecure {
@@ -136,7 +129,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 
 // healthcheck is the container HEALTHCHECK: the image has no shell or curl.
 func healthcheck(ctx context.Context) error {
-	if err := config.LoadDotEnv(".env"); err != nil {
+	if err := envfile.Load(".env"); err != nil {
 		return err
 	}
 	return healthprobe.Check(ctx, cmp.Or(os.Getenv("PORT"), "8080"))

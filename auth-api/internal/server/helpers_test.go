@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/jwt-micro-system/shared/jwtauth"
+	"github.com/jwt-micro-system/shared/secretkey"
 
 	"github.com/jwt-micro-system/auth-api/internal/account"
 	"github.com/jwt-micro-system/auth-api/internal/store"
@@ -57,7 +58,7 @@ type testServer struct {
 	store    *store.SQLite
 	accounts *account.Service
 	clock    *clock
-	keys     *jwtauth.Keys
+	keys     *secretkey.Keys
 	verifier *jwtauth.Verifier
 	log      *slog.Logger
 	cfg      testConfig
@@ -83,7 +84,7 @@ func newTestServer(tb testing.TB, opts ...func(*testConfig)) *testServer {
 			tb.Fatal(err)
 		}
 	}
-	keys, err := jwtauth.NewKeys(testSecret, "")
+	keys, err := secretkey.NewKeys(testSecret, "")
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/jwt-micro-system/shared/jwtauth"
+	"github.com/jwt-micro-system/shared/secretkey"
 
 	"github.com/jwt-micro-system/auth-api/internal/account"
 )
@@ -16,7 +17,7 @@ type routeDeps struct {
 	cfg      Config
 	accounts *account.Service
 	ready    Pinger
-	keys     *jwtauth.Keys
+	keys     *secretkey.Keys
 	issuer   *jwtauth.Issuer
 	verifier *jwtauth.Verifier
 	limiter  *limiter

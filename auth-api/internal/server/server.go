@@ -14,6 +14,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/jwt-micro-system/shared/jwtauth"
+	"github.com/jwt-micro-system/shared/secretkey"
 
 	"github.com/jwt-micro-system/auth-api/internal/account"
 )
@@ -49,7 +50,7 @@ type Server struct {
 
 // NewServer returns the auth-api handler with every route of routes.go.
 // accounts is the domain; ready is pinged by /readyz.
-func NewServer(log *slog.Logger, cfg Config, accounts *account.Service, ready Pinger, keys *jwtauth.Keys) (*Server, error) {
+func NewServer(log *slog.Logger, cfg Config, accounts *account.Service, ready Pinger, keys *secretkey.Keys) (*Server, error) {
 	if log == nil || accounts == nil || ready == nil || keys == nil {
 		return nil, errors.New("server: NewServer needs a logger, the account service, a pinger and keys")
 	}

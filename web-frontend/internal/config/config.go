@@ -3,17 +3,15 @@
 package config
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
 
-	"github.com/joho/godotenv"
 	"github.com/jwt-micro-system/shared/jwtauth"
+	"github.com/jwt-micro-system/shared/secretkey"
 	"github.com/kelseyhightower/envconfig"
 )
 
@@ -33,7 +31,7 @@ type Config struct {
 
 // Settings is a validated Config, in the types the service uses.
 type Settings struct {
-	Keys           *jwtauth.Keys
+	Keys           *secretkey.Keys
 	Issuer         string
 	Audience       string
 	Port           string
@@ -41,17 +39,6 @@ type Settings struct {
 	TrustedProxies []netip.Prefix
 	AuthAPIURL     *url.URL
 	CookieSecure   bool
-}
-
-// LoadDotEnv reads the file at path into the process environment when it
-// exists; variables already set in the real environment win. A missing file
-// is not an error.
-func LoadDotEnv(path string) error {
-	err := godotenv.Load(path)
-	if err == nil || errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	return fmt.Errorf("reading %s: %w", path, err)
 }
 
 // Load reads the configuration from the environment and validates it.
@@ -66,7 +53,7 @@ func Load() (*Settings, error) {
 // Validate checks every field and returns the typed settings. Each error
 // names the variable and says how to fix it.
 func (c Config) Validate() (*Settings, error) {
-	keys, err := jwtauth.NewKeys(c.SecretKey, c.SecretKeyPrevious)
+	keys, err := secretkey.NewKeys(c.SecretKey, c.SecretKeyPrevious)
 	if err != nil {
 		return nil, err
 	}

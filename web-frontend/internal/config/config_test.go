@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/jwt-micro-system/shared/envfile"
 )
 
 const goodSecret = "t3st-s3cret-0123456789-abcdefghijklmnop"
@@ -69,7 +71,7 @@ func TestLoadFromEnvironmentAndDotEnv(t *testing.T) {
 	t.Setenv("SECRET_KEY", "")
 	os.Unsetenv("SECRET_KEY")
 	t.Setenv("PORT", "7777") // the real environment wins over .env
-	if err := LoadDotEnv(env); err != nil {
+	if err := envfile.Load(env); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.Unsetenv("COOKIE_SECURE") })
@@ -86,14 +88,14 @@ func TestLoadFromEnvironmentAndDotEnv(t *testing.T) {
 	if got := s.AuthAPIURL.String(); got != "http://localhost:10000" {
 		t.Errorf("got AUTH_API_URL %q, want the default", got)
 	}
-	if err := LoadDotEnv(filepath.Join(dir, "missing.env")); err != nil {
+	if err := envfile.Load(filepath.Join(dir, "missing.env")); err != nil {
 		t.Errorf("a missing .env gave %v, want nil", err)
 	}
 	bad := filepath.Join(dir, "bad.env")
 	if err := os.WriteFile(bad, []byte("NOT A LINE\n'unterminated"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if err := LoadDotEnv(bad); err == nil {
+	if err := envfile.Load(bad); err == nil {
 		t.Error("a malformed .env was accepted")
 	}
 }

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jwt-micro-system/shared/jwtauth"
+	"github.com/jwt-micro-system/shared/secretkey"
 	"github.com/jwt-micro-system/web-frontend/internal/authclient"
 )
 
@@ -24,13 +24,13 @@ type stubAuth struct {
 func (s stubAuth) TokenKey(context.Context) (authclient.TokenKey, error) { return s.key, s.err }
 
 func TestCheckAuthAPI(t *testing.T) {
-	ks, _ := jwtauth.NewKeys(testSecret, "")
-	rotating, _ := jwtauth.NewKeys(testSecret, otherSecret)
-	other, _ := jwtauth.NewKeys(otherSecret, "")
+	ks, _ := secretkey.NewKeys(testSecret, "")
+	rotating, _ := secretkey.NewKeys(testSecret, otherSecret)
+	other, _ := secretkey.NewKeys(otherSecret, "")
 	kid, otherKID := ks.Current().ID(), other.Current().ID()
 	tests := []struct {
 		name string
-		keys *jwtauth.Keys
+		keys *secretkey.Keys
 		aud  string
 		stub stubAuth
 		want error
@@ -94,8 +94,8 @@ func TestReadyz(t *testing.T) {
 }
 
 func TestWatchAuthAPI(t *testing.T) {
-	ks, _ := jwtauth.NewKeys(testSecret, "")
-	other, _ := jwtauth.NewKeys(otherSecret, "")
+	ks, _ := secretkey.NewKeys(testSecret, "")
+	other, _ := secretkey.NewKeys(otherSecret, "")
 	var logs syncBuffer
 	log := slog.New(slog.NewJSONHandler(&logs, nil))
 	opts := Options{Keys: ks, Issuer: "auth-api"}

@@ -1,4 +1,4 @@
-package jwtauth
+package secretkey
 
 import (
 	"bytes"
@@ -6,7 +6,22 @@ import (
 	"testing"
 )
 
-func TestCheckSecret(t *testing.T) {
+// Two well-formed test secrets; neither is used anywhere but tests.
+const (
+	testSecret     = "t3st-s3cret-0123456789-abcdefghijklmnop"
+	testSecretPrev = "pr3vious-s3cret-9876543210-zyxwvutsrqpo"
+)
+
+func mustKeys(tb testing.TB, current, previous string) *Keys {
+	tb.Helper()
+	ks, err := NewKeys(current, previous)
+	if err != nil {
+		tb.Fatalf("NewKeys: %v", err)
+	}
+	return ks
+}
+
+func TestCheck(t *testing.T) {
 	tests := []struct {
 		name    string
 		secret  string
@@ -27,7 +42,7 @@ func TestCheckSecret(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := CheckSecret("SECRET_KEY", tt.secret)
+			err := Check("SECRET_KEY", tt.secret)
 			if tt.wantErr == "" {
 				if err != nil {
 					t.Fatalf("got %v, want accepted", err)
@@ -112,8 +127,8 @@ func TestDerive(t *testing.T) {
 	case bytes.Contains(cookie, []byte(testSecret[:8])) || bytes.Equal(cookie, []byte(testSecret[:32])):
 		t.Error("derived key is the secret")
 	}
-	if _, err := DeriveKey([]byte(testSecret), "", 32); err == nil {
-		t.Error("DeriveKey accepted an empty purpose")
+	if _, err := Derive([]byte(testSecret), "", 32); err == nil {
+		t.Error("Derive accepted an empty purpose")
 	}
 	if _, ok, _ := mustKeys(t, testSecret, "").DerivePrevious("x", 32); ok {
 		t.Error("DerivePrevious reported a key that is not configured")

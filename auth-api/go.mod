@@ -7,8 +7,8 @@ require (
 	github.com/goccy/go-yaml v1.19.2
 	github.com/golang-jwt/jwt/v5 v5.3.1
 	github.com/jwt-micro-system/shared v0.0.0
-	github.com/kelseyhightower/envconfig v1.4.0
 	github.com/prometheus/client_golang v1.25.0
+	github.com/sethvargo/go-envconfig v1.4.3
 	golang.org/x/crypto v0.58.0
 	modernc.org/sqlite v1.61.1
 )

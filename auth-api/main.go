@@ -49,28 +49,29 @@ const usage = `usage:
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args, os.Stdin, os.Stdout); err != nil {
+	if err := run(ctx, os.Args, os.Getenv, os.Stdin, os.Stdout); err != nil {
 		fmt.Fprintf(os.Stderr, "auth-api: %v\n", err)
 		os.Exit(1)
 	}
 }
 
-// run dispatches the subcommand in args[1:].
-func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) error {
+// run dispatches the subcommand in args[1:]. The environment is read only
+// through getenv, overlaid on ./.env when that file exists.
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout io.Writer) error {
 	cmd := "serve"
 	if len(args) > 1 {
 		cmd = args[1]
 	}
 	switch cmd {
 	case "serve":
-		return serve(ctx, stdout)
+		return serve(ctx, getenv, stdout)
 	case "users":
 		if len(args) < 3 || args[2] != "add" {
 			return errors.New("usage: auth-api users add NAME [--role admin|user] (password on stdin)")
 		}
-		return addUser(ctx, args[3:], stdin, stdout)
+		return addUser(ctx, args[3:], getenv, stdin, stdout)
 	case "healthcheck":
-		return healthcheck(ctx)
+		return healthcheck(ctx, getenv)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, version)
 		return nil
@@ -81,16 +82,17 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 	return fmt.Errorf("unknown command %q\n%s", cmd, usage)
 }
 
-// loadConfig reads .env (when present) and the environment.
-func loadConfig() (*config.Config, error) {
-	if err := envfile.Load(".env"); err != nil {
+// loadConfig reads the environment through getenv, overlaid on .env.
+func loadConfig(getenv func(string) string) (*config.Config, error) {
+	getenv, err := envfile.Getenv(".env", getenv)
+	if err != nil {
 		return nil, err
 	}
-	return config.Load()
+	return config.Load(getenv)
 }
 
-func serve(ctx context.Context, stdout io.Writer) error {
-	cfg, err := loadConfig()
+func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
+	cfg, err := loadConfig(getenv)
 	if err != nil {
 		return err
 	}
@@ -139,7 +141,7 @@ func serve(ctx context.Context, stdout io.Writer) error {
 // addUser implements "users add NAME [--role ROLE]", reading the password
 // from the first line of stdin (for docker compose exec -T ... < file, or a
 // pipe).
-func addUser(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) error {
+func addUser(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout io.Writer) error {
 	fs := flag.NewFlagSet("users add", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	role := fs.String("role", account.RoleUser, "admin or user")
@@ -172,7 +174,7 @@ func addUser(ctx context.Context, args []string, stdin io.Reader, stdout io.Writ
 	if err := account.ValidatePassword(password); err != nil {
 		return err
 	}
-	cfg, err := loadConfig()
+	cfg, err := loadConfig(getenv)
 	if err != nil {
 		return err
 	}
@@ -211,9 +213,10 @@ func readPassword(stdin io.Reader) (string, error) {
 
 // healthcheck asks the running service on this host whether it is alive;
 // it is the container HEALTHCHECK of an image that has no shell or curl.
-func healthcheck(ctx context.Context) error {
-	if err := envfile.Load(".env"); err != nil {
+func healthcheck(ctx context.Context, getenv func(string) string) error {
+	getenv, err := envfile.Getenv(".env", getenv)
+	if err != nil {
 		return err
 	}
-	return healthprobe.Check(ctx, cmp.Or(os.Getenv("PORT"), "10000"))
+	return healthprobe.Check(ctx, cmp.Or(getenv("PORT"), "10000"))
 }

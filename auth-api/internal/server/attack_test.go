@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/jwt-micro-system/auth-api/internal/bruteforce"
 )
 
 // Brute force as an attacker runs it: a fresh X-Forwarded-For on every
@@ -16,7 +18,7 @@ import (
 func TestBruteForceUnderAttack(t *testing.T) {
 	const perUser, perAddr = 4, 10
 	limits := func(c *testConfig) {
-		c.Limits = LoginLimits{PerUsername: perUser, PerAddress: perAddr, Window: 15 * time.Minute, MaxEntries: 64}
+		c.Limits = bruteforce.Limits{PerUsername: perUser, PerAddress: perAddr, Window: 15 * time.Minute, MaxEntries: 64}
 	}
 	trustProxy := func(c *testConfig) { c.TrustedProxies = []string{"10.0.0.0/8"} }
 	wrong := func(user string) string { return `{"username":"` + user + `","password":"wrong-password"}` }
@@ -97,7 +99,7 @@ func TestBruteForceUnderAttack(t *testing.T) {
 // the victim's), and then guess again.
 func TestLimiterLocksSurviveASprayOfRefusedAttempts(t *testing.T) {
 	ts := newTestServer(t, func(c *testConfig) {
-		c.Limits = LoginLimits{PerUsername: 3, PerAddress: 6, Window: 15 * time.Minute, MaxEntries: 32}
+		c.Limits = bruteforce.Limits{PerUsername: 3, PerAddress: 6, Window: 15 * time.Minute, MaxEntries: 32}
 	})
 	const attacker = "203.0.113.66"
 	// Lock alice (3 failures) and the attacker's address (6 failures).
@@ -116,7 +118,7 @@ func TestLimiterLocksSurviveASprayOfRefusedAttempts(t *testing.T) {
 			t.Fatalf("spray attempt %d: got %d, want 429", i, w.Code)
 		}
 	}
-	if n := ts.limiter.size(); n > 32 {
+	if n := ts.limiter.Len(); n > 32 {
 		t.Errorf("limiter holds %d entries, want at most MaxEntries (32)", n)
 	}
 	// Both locks still hold: the attacker's address for any name, and
@@ -132,7 +134,7 @@ func TestLimiterLocksSurviveASprayOfRefusedAttempts(t *testing.T) {
 // outlives a crowd of one-off failures.
 func TestLimiterEvictsLocksLast(t *testing.T) {
 	ts := newTestServer(t, func(c *testConfig) {
-		c.Limits = LoginLimits{PerUsername: 3, PerAddress: 6, Window: 15 * time.Minute, MaxEntries: 16}
+		c.Limits = bruteforce.Limits{PerUsername: 3, PerAddress: 6, Window: 15 * time.Minute, MaxEntries: 16}
 	})
 	for range 3 {
 		ts.do(t, request{method: "POST", path: "/login", remote: "203.0.113.66", body: `{"username":"alice","password":"wrong-password"}`})
@@ -142,7 +144,7 @@ func TestLimiterEvictsLocksLast(t *testing.T) {
 			body: fmt.Sprintf(`{"username":"crowd%d","password":"wrong-password"}`, i)})
 		checkError(t, w, http.StatusUnauthorized, "invalid_credentials")
 	}
-	if n := ts.limiter.size(); n > 16 {
+	if n := ts.limiter.Len(); n > 16 {
 		t.Errorf("limiter holds %d entries, want at most MaxEntries (16)", n)
 	}
 	checkError(t, ts.do(t, request{method: "POST", path: "/login", remote: "192.0.2.200", body: `{"username":"alice","password":"` + alicePassword + `"}`}),
@@ -162,7 +164,7 @@ func TestLoginTimingDoesNotRevealUsers(t *testing.T) {
 	ts := newTestServer(t, func(c *testConfig) {
 		c.Accounts.BcryptCost = cost
 		// The limiter is not what is measured here.
-		c.Limits = LoginLimits{PerUsername: 10 * tries, PerAddress: 10 * tries}
+		c.Limits = bruteforce.Limits{PerUsername: 10 * tries, PerAddress: 10 * tries}
 	})
 	if _, err := ts.accounts.CreateUser(context.Background(), "carol", "the-real-password", "user"); err != nil {
 		t.Fatal(err)
@@ -220,11 +222,4 @@ func headerNames(h http.Header) []string {
 	}
 	slices.Sort(names)
 	return names
-}
-
-// size reports how many counters the limiter holds.
-func (l *limiter) size() int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return len(l.counts)
 }

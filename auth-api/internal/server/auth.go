@@ -9,6 +9,7 @@ import (
 	"github.com/jwt-micro-system/shared/jwtauth"
 
 	"github.com/jwt-micro-system/auth-api/internal/account"
+	"github.com/jwt-micro-system/auth-api/internal/bruteforce"
 )
 
 // tokenResponse answers /login and /refresh. Token repeats AccessToken for
@@ -26,7 +27,7 @@ type refreshRequest struct {
 	RefreshToken string `json:"refresh_token"`
 }
 
-func handleLogin(accounts *account.Service, iss *jwtauth.Issuer, lim *limiter, m *metrics, now func() time.Time) gin.HandlerFunc {
+func handleLogin(accounts *account.Service, iss *jwtauth.Issuer, lim *bruteforce.Limiter, m *metrics, now func() time.Time) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		username, password, aerr := decodeLogin(c.ContentType(), c.Request.Body)
 		if aerr != nil {
@@ -35,7 +36,7 @@ func handleLogin(accounts *account.Service, iss *jwtauth.Issuer, lim *limiter, m
 			return
 		}
 		addr := c.ClientIP()
-		if wait, ok := lim.begin(username, addr, now()); !ok {
+		if wait, ok := lim.Begin(username, addr, now()); !ok {
 			m.login("rate_limited")
 			requestLogger(c).Warn("login rate limited", "user", username, "client_ip", addr)
 			fail(c, tooManyAttempts(wait))
@@ -52,7 +53,7 @@ func handleLogin(accounts *account.Service, iss *jwtauth.Issuer, lim *limiter, m
 			fail(c, err)
 			return
 		}
-		lim.succeeded(username, addr)
+		lim.Succeeded(username, addr)
 		access, _, err := iss.Issue(u.Username, u.Role)
 		if err != nil {
 			fail(c, err)

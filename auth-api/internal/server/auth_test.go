@@ -13,6 +13,8 @@ import (
 	"github.com/jwt-micro-system/shared/jwtauth"
 
 	"github.com/jwt-micro-system/shared/secretkey"
+
+	"github.com/jwt-micro-system/auth-api/internal/bruteforce"
 )
 
 // hostileBodies are sent to every JSON endpoint; each must get a JSON 4xx.
@@ -272,7 +274,7 @@ func TestLogout(t *testing.T) {
 }
 
 func TestBruteForceLimits(t *testing.T) {
-	limits := func(c *testConfig) { c.Limits = LoginLimits{PerUsername: 3, PerAddress: 6, Window: time.Minute} }
+	limits := func(c *testConfig) { c.Limits = bruteforce.Limits{PerUsername: 3, PerAddress: 6, Window: time.Minute} }
 	wrong := func(user string) string { return `{"username":"` + user + `","password":"wrong-password"}` }
 	right := `{"username":"alice","password":"` + alicePassword + `"}`
 

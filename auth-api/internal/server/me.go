@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/jwt-micro-system/auth-api/internal/account"
+	"github.com/jwt-micro-system/auth-api/internal/bruteforce"
 )
 
 // handleMe answers with the verified claims of the bearer token.
@@ -27,7 +28,7 @@ type changePasswordRequest struct {
 // handleChangePassword sets a new password after checking the current one,
 // and revokes every refresh token of the user. Wrong current passwords count
 // against the brute-force limits like failed logins.
-func handleChangePassword(accounts *account.Service, lim *limiter, now func() time.Time) gin.HandlerFunc {
+func handleChangePassword(accounts *account.Service, lim *bruteforce.Limiter, now func() time.Time) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		var req changePasswordRequest
 		if aerr := decodeJSON(c.ContentType(), c.Request.Body, &req); aerr != nil {
@@ -41,7 +42,7 @@ func handleChangePassword(accounts *account.Service, lim *limiter, now func() ti
 		}
 		user := claimsOf(c).Subject
 		addr := c.ClientIP()
-		if wait, ok := lim.begin(user, addr, now()); !ok {
+		if wait, ok := lim.Begin(user, addr, now()); !ok {
 			fail(c, tooManyAttempts(wait))
 			return
 		}
@@ -60,7 +61,7 @@ func handleChangePassword(accounts *account.Service, lim *limiter, now func() ti
 			fail(c, err)
 			return
 		}
-		lim.succeeded(user, addr)
+		lim.Succeeded(user, addr)
 		requestLogger(c).Info("password changed; refresh tokens revoked", "user", user)
 		c.Status(http.StatusNoContent)
 	}

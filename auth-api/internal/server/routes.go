@@ -9,6 +9,7 @@ import (
 	"github.com/jwt-micro-system/shared/secretkey"
 
 	"github.com/jwt-micro-system/auth-api/internal/account"
+	"github.com/jwt-micro-system/auth-api/internal/bruteforce"
 )
 
 // routeDeps are the dependencies that routes hands to the handler makers.
@@ -20,7 +21,7 @@ type routeDeps struct {
 	keys     *secretkey.Keys
 	issuer   *jwtauth.Issuer
 	verifier *jwtauth.Verifier
-	limiter  *limiter
+	limiter  *bruteforce.Limiter
 	metrics  *metrics
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/jwt-micro-system/shared/secretkey"
 
 	"github.com/jwt-micro-system/auth-api/internal/account"
+	"github.com/jwt-micro-system/auth-api/internal/bruteforce"
 )
 
 // MaxBodyBytes bounds every request body. The largest valid request (a user
@@ -32,7 +33,7 @@ type Config struct {
 	// believed; nil trusts nobody.
 	TrustedProxies []string
 	// Limits are the brute-force limits; zero fields take the defaults.
-	Limits LoginLimits
+	Limits bruteforce.Limits
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 }
@@ -44,7 +45,7 @@ type Pinger interface {
 
 // Server is the auth-api HTTP handler.
 type Server struct {
-	limiter *limiter
+	limiter *bruteforce.Limiter
 	engine  *gin.Engine
 }
 
@@ -76,7 +77,7 @@ func NewServer(log *slog.Logger, cfg Config, accounts *account.Service, ready Pi
 	if err := engine.SetTrustedProxies(cfg.TrustedProxies); err != nil {
 		return nil, fmt.Errorf("TRUSTED_PROXIES: %w", err)
 	}
-	lim := newLimiter(cfg.Limits.withDefaults())
+	lim := bruteforce.New(cfg.Limits)
 	addRoutes(engine, routeDeps{
 		log: log, cfg: cfg, accounts: accounts, ready: ready, keys: keys,
 		issuer: iss, verifier: ver, limiter: lim, metrics: newMetrics(),
@@ -93,4 +94,4 @@ func (s *Server) Routes() []gin.RouteInfo { return s.engine.Routes() }
 
 // ForgetStaleAttempts drops brute-force counters whose window ended before
 // now; account.Service.Cleanup calls it on its ticks.
-func (s *Server) ForgetStaleAttempts(now time.Time) { s.limiter.sweep(now) }
+func (s *Server) ForgetStaleAttempts(now time.Time) { s.limiter.Sweep(now) }

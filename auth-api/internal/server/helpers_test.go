@@ -51,6 +51,8 @@ const testCost = 4
 type testConfig struct {
 	Config
 	Accounts account.Config
+	// LogTo receives the server's log at debug level; nothing when nil.
+	LogTo io.Writer
 }
 
 type testServer struct {
@@ -96,6 +98,9 @@ func newTestServer(tb testing.TB, opts ...func(*testConfig)) *testServer {
 		o(&cfg)
 	}
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	if cfg.LogTo != nil {
+		log = slog.New(slog.NewJSONHandler(cfg.LogTo, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
 	cfg.Accounts.Log = log
 	accounts, err := account.New(st, cfg.Accounts)
 	if err != nil {

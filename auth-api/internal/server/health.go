@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	_ "embed"
-	"log/slog"
 	"net/http"
 	"time"
 
@@ -21,12 +20,12 @@ func handleHealthz() gin.HandlerFunc {
 }
 
 // handleReadyz reports whether the store answers.
-func handleReadyz(log *slog.Logger, st Pinger) gin.HandlerFunc {
+func handleReadyz(st Pinger) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
 		defer cancel()
 		if err := st.Ping(ctx); err != nil {
-			log.Error("readiness check failed", "err", err)
+			requestLogger(c).Error("readiness check failed", "err", err)
 			fail(c, &apiError{status: http.StatusServiceUnavailable, code: "not_ready", message: "the database is not reachable"})
 			return
 		}

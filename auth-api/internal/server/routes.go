@@ -42,7 +42,7 @@ func addRoutes(r *gin.Engine, d routeDeps) {
 	})
 
 	r.GET("/healthz", handleHealthz())
-	r.GET("/readyz", handleReadyz(d.log, d.ready))
+	r.GET("/readyz", handleReadyz(d.ready))
 	r.GET("/metrics", handleMetrics(d.metrics))
 	r.GET("/openapi.yaml", handleOpenAPI())
 	r.GET("/token-key", handleTokenKey(d.keys, d.cfg.Issuer, d.cfg.Audience))

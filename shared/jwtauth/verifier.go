@@ -41,11 +41,15 @@ const (
 )
 
 // Error is a token rejection: the Reason, and the underlying error for logs.
+// When golang-jwt refused the token, Err is its error, so errors.Is(err,
+// jwt.ErrTokenExpired) and the like hold for the rejection too.
 type Error struct {
 	Reason Reason
 	Err    error
 }
 
+// Error returns the Reason and the underlying error; it never contains the
+// token.
 func (e *Error) Error() string {
 	if e.Err == nil {
 		return "token rejected: " + string(e.Reason)
@@ -53,6 +57,7 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("token rejected: %s: %v", e.Reason, e.Err)
 }
 
+// Unwrap returns the underlying error.
 func (e *Error) Unwrap() error { return e.Err }
 
 func reject(r Reason, msg string) *Error {
@@ -160,27 +165,39 @@ func (v *Verifier) Verify(token string) (*Claims, error) {
 		return nil, reject(ReasonMalformed, fmt.Sprintf("token longer than %d bytes", MaxTokenLen))
 	}
 	if cached, ok := v.cache.get(token); ok {
-		if err := v.validator.Validate(&cached); err != nil {
-			return nil, &Error{Reason: claimsReason(err, &cached), Err: err}
+		// cached is already a copy; its slice must be one too, so no caller
+		// can change what the cache holds.
+		c := cached.claims
+		c.Audience = slices.Clone(c.Audience)
+		if now := v.now(); now.Before(cached.from) || !now.Before(cached.until) {
+			// Outside the window it was accepted in: golang-jwt decides
+			// again, and names the time rule broken.
+			if err := v.validator.Validate(&c); err != nil {
+				return nil, &Error{Reason: claimsReason(err, &c), Err: err}
+			}
 		}
-		// The struct is already a copy; the slice must be one too, so no
-		// caller can change what the cache holds.
-		cached.Audience = slices.Clone(cached.Audience)
-		return &cached, nil
+		return &c, nil
 	}
 	claims := new(Claims)
 	t, err := v.parser.ParseWithClaims(token, claims, v.keyFor)
 	if err != nil {
 		return nil, classify(err, t, claims)
 	}
-	v.cache.put(token, *claims, v.expired)
+	from, until := v.window(claims)
+	v.cache.put(token, verifiedToken{claims: *claims, from: from, until: until})
 	return claims, nil
 }
 
-// expired reports whether c can no longer pass validation because of its
-// expiry; the cache uses it to evict first what is useless anyway.
-func (v *Verifier) expired(c *Claims) bool {
-	return c.ExpiresAt == nil || !v.now().Before(c.ExpiresAt.Add(v.leeway))
+// window returns the instants between which golang-jwt's time rules accept
+// c, an accepted token's claims: from the latest of nbf and iat, less the
+// leeway, until exp plus the leeway (exp is required, so present).
+func (v *Verifier) window(c *Claims) (from, until time.Time) {
+	for _, d := range []*jwt.NumericDate{c.NotBefore, c.IssuedAt} {
+		if d != nil && d.Add(-v.leeway).After(from) {
+			from = d.Add(-v.leeway)
+		}
+	}
+	return from, c.ExpiresAt.Add(v.leeway)
 }
 
 // keyFor picks the key, once golang-jwt has pinned the algorithm to HS256:

@@ -52,6 +52,9 @@ type Options struct {
 	// GraceSize bounds the number of remembered renewals (default 10000);
 	// beyond it the least recently used one is dropped.
 	GraceSize int
+	// RefreshTimeout bounds one refresh at auth-api (default 5s), so a
+	// hung auth-api costs a request a bounded wait, then a 503.
+	RefreshTimeout time.Duration
 	// Now is the clock; time.Now when nil. It must be the Verifier's.
 	Now func() time.Time
 	// Observe, when set, is told the outcome of every Load ("ok",
@@ -61,9 +64,13 @@ type Options struct {
 
 // Timeouts of the calls to auth-api.
 const (
-	refreshTimeout = 5 * time.Second
-	logoutTimeout  = 5 * time.Second
+	defaultRefreshTimeout = 5 * time.Second
+	logoutTimeout         = 5 * time.Second
 )
+
+// maxCookies bounds how many cookies of our name one request may make us
+// try to open.
+const maxCookies = 3
 
 // Manager owns the session of a request: it opens and seals the cookie,
 // verifies the access token with the shared Verifier, renews it silently
@@ -85,6 +92,7 @@ type Manager struct {
 	now      func() time.Time
 	observe  func(outcome, reason string)
 	window   time.Duration
+	timeout  time.Duration
 
 	group singleflight.Group
 	grace *lru.Cache[[sha256.Size]byte, renewal]
@@ -107,6 +115,9 @@ func NewManager(log *slog.Logger, codec *Codec, verifier *jwtauth.Verifier, auth
 	if opts.GraceSize <= 0 {
 		opts.GraceSize = 10000
 	}
+	if opts.RefreshTimeout <= 0 {
+		opts.RefreshTimeout = defaultRefreshTimeout
+	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
@@ -118,7 +129,7 @@ func NewManager(log *slog.Logger, codec *Codec, verifier *jwtauth.Verifier, auth
 		return nil, fmt.Errorf("session: %w", err)
 	}
 	return &Manager{log: log, codec: codec, verifier: verifier, auth: auth, now: opts.Now,
-		observe: opts.Observe, window: opts.GraceWindow, grace: grace}, nil
+		observe: opts.Observe, window: opts.GraceWindow, timeout: opts.RefreshTimeout, grace: grace}, nil
 }
 
 // Codec returns the cookie codec (for the cookie name and attributes).
@@ -248,13 +259,25 @@ func (m *Manager) Clear(w http.ResponseWriter) {
 }
 
 // cookie opens the session cookie of r. ok is false when there is none.
+// When the browser sends several cookies of our name (one planted by a
+// sibling site under another path, say), the first that opens under our
+// key wins: junk next to a real session does not end it.
 func (m *Manager) cookie(r *http.Request) (s Session, ok bool, err error) {
-	ck, err := r.Cookie(m.codec.Name())
-	if err != nil || ck.Value == "" {
-		return Session{}, false, nil
+	cookies := r.CookiesNamed(m.codec.Name())
+	err = ErrInvalid
+	for i, ck := range cookies {
+		if i == maxCookies {
+			break
+		}
+		if ck.Value == "" {
+			continue
+		}
+		ok = true
+		if s, err = m.codec.Decode(ck.Value); err == nil {
+			return s, true, nil
+		}
 	}
-	s, err = m.codec.Decode(ck.Value)
-	return s, true, err
+	return Session{}, ok, err
 }
 
 // set seals tokens into the session cookie on w.
@@ -282,7 +305,7 @@ func (m *Manager) renew(ctx context.Context, refreshToken string) (authclient.To
 		// Detached from the first caller's context: if that client goes
 		// away, the others still need the answer, and a rotation done at
 		// auth-api but lost here would cost the user the session.
-		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshTimeout)
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), m.timeout)
 		defer cancel()
 		t, err := m.auth.Refresh(cctx, refreshToken)
 		if err != nil {

@@ -62,6 +62,7 @@ type fakeAuth struct {
 	rateLimit    atomic.Bool // answer 429 to /login
 	refreshDelay time.Duration
 	lastXFF      atomic.Value
+	requestIDs   chan string // X-Request-Id of every call, when set
 }
 
 type refreshEntry struct {
@@ -110,6 +111,9 @@ func (f *fakeAuth) pair(w http.ResponseWriter, user, role, family string) {
 }
 
 func (f *fakeAuth) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if f.requestIDs != nil {
+		f.requestIDs <- r.Method + " " + r.URL.Path + " " + r.Header.Get("X-Request-Id")
+	}
 	if f.down.Load() {
 		writeJSONError(w, 503, "unavailable", "down for the test")
 		return

@@ -76,7 +76,13 @@ func Middleware(next http.Handler) http.Handler {
 // LogHandler wraps h so that every record logged with a context that
 // carries a request id (InfoContext, LogAttrs…) gets a request_id
 // attribute. Code that logs needs nothing but the request's context.
-func LogHandler(h slog.Handler) slog.Handler { return logHandler{h} }
+// Wrapping twice is harmless: a handler already wrapped is returned as is.
+func LogHandler(h slog.Handler) slog.Handler {
+	if _, ok := h.(logHandler); ok {
+		return h
+	}
+	return logHandler{h}
+}
 
 type logHandler struct{ slog.Handler }
 

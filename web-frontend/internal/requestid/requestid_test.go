@@ -39,7 +39,8 @@ func TestValid(t *testing.T) {
 
 func TestMiddlewareAndLogHandler(t *testing.T) {
 	var buf bytes.Buffer
-	log := slog.New(LogHandler(slog.NewJSONHandler(&buf, nil))).With("svc", "test")
+	// Wrapped twice, as main and NewServer both do: one request_id.
+	log := slog.New(LogHandler(slog.New(LogHandler(slog.NewJSONHandler(&buf, nil))).With("svc", "test").Handler()))
 	h := Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		log.InfoContext(r.Context(), "inside")
 	}))
@@ -49,6 +50,9 @@ func TestMiddlewareAndLogHandler(t *testing.T) {
 	h.ServeHTTP(w, r)
 	if got := w.Header().Get(Header); got != "abc-123" {
 		t.Errorf("echoed %q, want abc-123", got)
+	}
+	if n := strings.Count(buf.String(), `"`+LogKey+`"`); n != 1 {
+		t.Errorf("got %d request_id attributes, want 1: %s", n, buf.String())
 	}
 	var line map[string]any
 	if err := json.Unmarshal(buf.Bytes(), &line); err != nil {

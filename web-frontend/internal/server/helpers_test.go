@@ -19,6 +19,7 @@ import (
 	"github.com/jwt-micro-system/shared/jwtauth"
 	"github.com/jwt-micro-system/web-frontend/internal/authclient"
 	"github.com/jwt-micro-system/web-frontend/internal/config"
+	"github.com/jwt-micro-system/web-frontend/internal/requestid"
 	"github.com/jwt-micro-system/web-frontend/internal/session"
 )
 
@@ -277,7 +278,7 @@ func newEnv(tb testing.TB, cfg envConfig) *env {
 	}
 	e.opts = Options{Keys: e.keys, Issuer: jwtauth.DefaultIssuer, TrustedProxies: proxies, Version: "test"}
 	var logw io.Writer = e.logs
-	e.log = slog.New(slog.NewJSONHandler(logw, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	e.log = slog.New(requestid.LogHandler(slog.NewJSONHandler(logw, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	auth := authclient.New(u, nil)
 	e.sessions, err = session.NewManager(e.log, e.codec, e.verifier, auth, session.Options{Now: clk.fn(), Observe: metrics.Session})
 	if err != nil {

@@ -60,6 +60,13 @@ type requestState struct{ user string }
 
 type stateKey struct{}
 
+// noteUser tells observe who made the request.
+func noteUser(ctx context.Context, user string) {
+	if st, ok := ctx.Value(stateKey{}).(*requestState); ok {
+		st.user = user
+	}
+}
+
 // observe logs one line per request and counts it, by route pattern (never
 // by raw path, so hostile URLs cannot blow up the metric labels). The path
 // is logged, never the query or any header, so tokens stay out of the logs.
@@ -182,9 +189,7 @@ func requireSession(mode authMode, verifier *jwtauth.Verifier, sessions *session
 				}
 				info = &authInfo{claims: a.Claims, token: a.AccessToken}
 			}
-			if st, ok := r.Context().Value(stateKey{}).(*requestState); ok {
-				st.user = info.claims.Subject
-			}
+			noteUser(r.Context(), info.claims.Subject)
 			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), authKey{}, info)))
 		})
 	}

@@ -115,6 +115,7 @@ func handleLogin(log *slog.Logger, rd *renderer, auth AuthAPI, sessions *session
 			fail(err)
 			return
 		}
+		noteUser(ctx, username)
 		log.InfoContext(ctx, "login succeeded", "user", username)
 		http.Redirect(w, r, p.Login.Next, http.StatusSeeOther)
 	}

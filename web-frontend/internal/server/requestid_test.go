@@ -71,8 +71,8 @@ func TestRequestIDFollowsTheRequest(t *testing.T) {
 			if len(lines) != 1 {
 				t.Fatalf("got %d request log lines, want 1", len(lines))
 			}
-			if lines[0]["request_id"] != id {
-				t.Errorf("request log line has request_id %v, want %q", lines[0]["request_id"], id)
+			if lines[0]["request_id"] != id || lines[0]["user"] != "bob" {
+				t.Errorf("request log line %v: want request_id %q and user bob", lines[0], id)
 			}
 			for _, l := range logLines(t, e.logs.String(), "login succeeded") {
 				if l["request_id"] != id || l["user"] != "bob" {
@@ -106,6 +106,21 @@ func TestRequestLogKeys(t *testing.T) {
 	}
 	if _, ok := last["duration_ms"].(float64); !ok {
 		t.Errorf("request line lacks a numeric duration_ms: %v", last)
+	}
+	// The session Manager's lines carry the id too.
+	e.fake.down.Store(true)
+	e.clock.Advance(tokenTTL + time.Minute)
+	r = get("/", ck)
+	r.Header.Set("X-Request-Id", "renewal-2")
+	if w := e.do(t, r); w.Code != 503 {
+		t.Fatalf("auth-api down: got %d, want 503", w.Code)
+	}
+	warned := false
+	for _, l := range logLines(t, e.logs.String(), "session renewal failed: auth-api unavailable") {
+		warned = warned || l["request_id"] == "renewal-2"
+	}
+	if !warned {
+		t.Error("the Manager's warning lacks the request id")
 	}
 	for _, old := range []string{"username", "client", "duration"} {
 		if _, ok := last[old]; ok {

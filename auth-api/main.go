@@ -18,7 +18,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"strconv"
@@ -26,9 +25,10 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/jwt-micro-system/shared/envfile"
 	"github.com/jwt-micro-system/shared/healthprobe"
 	"github.com/jwt-micro-system/shared/httpserve"
-	"github.com/jwt-micro-system/shared/jwtauth"
+	"github.com/jwt-micro-system/shared/secretkey"
 
 	"github.com/jwt-micro-system/auth-api/internal/account"
 	"github.com/jwt-micro-system/auth-api/internal/config"
@@ -83,7 +83,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 
 // loadConfig reads .env (when present) and the environment.
 func loadConfig() (*config.Config, error) {
-	if err := config.LoadEnvFile(".env"); err != nil {
+	if err := envfile.Load(".env"); err != nil {
 		return nil, err
 	}
 	return config.Load()
@@ -94,7 +94,7 @@ func serve(ctx context.Context, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	keys, err := jwtauth.NewKeys(cfg.SecretKey, cfg.SecretKeyPrevious)
+	keys, err := secretkey.NewKeys(cfg.SecretKey, cfg.SecretKeyPrevious)
 	if err != nil {
 		return err
 	}
@@ -124,15 +124,7 @@ func serve(ctx context.Context, stdout io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("PORT: %w", err)
 	}
-	httpSrv := &http.Server{
-		Handler:           srv,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       15 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    32 << 10,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
+	httpSrv := httpserve.New(log, srv, httpserve.Config{})
 	cleanupCtx, stopCleanup := context.WithCancel(ctx)
 	defer stopCleanup()
 	go srv.Cleanup(cleanupCtx, 10*time.Minute)
@@ -218,7 +210,7 @@ func readPassword(stdin io.Reader) (string, error) {
 // healthcheck asks the running service on this host whether it is alive;
 // it is the container HEALTHCHECK of an image that has no shell or curl.
 func healthcheck(ctx context.Context) error {
-	if err := config.LoadEnvFile(".env"); err != nil {
+	if err := envfile.Load(".env"); err != nil {
 		return err
 	}
 	return healthprobe.Check(ctx, cmp.Or(os.Getenv("PORT"), "10000"))

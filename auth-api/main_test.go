@@ -17,7 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jwt-micro-system/shared/jwtauth"
+	"github.com/jwt-micro-system/shared/secretkey"
 )
 
 // binary is the auth-api built once for the tests that run the real thing.
@@ -238,7 +238,7 @@ func TestEndToEnd(t *testing.T) {
 	c.expect(200, "GET", "/healthz", "", nil)
 	c.expect(200, "GET", "/readyz", "", nil)
 	key := c.expect(200, "GET", "/token-key", "", nil)
-	if key["kid"] != jwtauth.KeyID([]byte(e2eSecret)) || key["issuer"] != "e2e" {
+	if key["kid"] != secretkey.KeyID([]byte(e2eSecret)) || key["issuer"] != "e2e" {
 		t.Errorf("token-key: got %v, want the kid of the .env SECRET_KEY and the real env's ISSUER", key)
 	}
 	adminToken, adminRefresh := c.login(e2eAdmin, e2eAdminPwd)
@@ -311,7 +311,7 @@ func TestStartupRefusesBadConfig(t *testing.T) {
 	}{
 		{"missing SECRET_KEY", nil, "SECRET_KEY is not set"},
 		{"short SECRET_KEY", []string{"SECRET_KEY=too-short"}, "SECRET_KEY is too short"},
-		{"placeholder SECRET_KEY", []string{"SECRET_KEY=" + jwtauth.ExamplePlaceholder}, "SECRET_KEY is a published placeholder"},
+		{"placeholder SECRET_KEY", []string{"SECRET_KEY=" + secretkey.ExamplePlaceholder}, "SECRET_KEY is a published placeholder"},
 		{"SECRET_KEY_PREVIOUS equal", []string{"SECRET_KEY=" + e2eSecret, "SECRET_KEY_PREVIOUS=" + e2eSecret}, "SECRET_KEY_PREVIOUS equals SECRET_KEY"},
 		{"cost too low", []string{"SECRET_KEY=" + e2eSecret, "BCRYPT_COST=4"}, "BCRYPT_COST=4 is out of range"},
 		{"unknown database scheme", []string{"SECRET_KEY=" + e2eSecret, "DATABASE_URL=postgres://x"}, `DATABASE_URL scheme "postgres"`},

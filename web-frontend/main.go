@@ -18,13 +18,13 @@ import (
 	"io/fs"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"strconv"
 	"syscall"
 	"time"
 
+	"github.com/jwt-micro-system/shared/envfile"
 	"github.com/jwt-micro-system/shared/healthprobe"
 	"github.com/jwt-micro-system/shared/httpserve"
 	"github.com/jwt-micro-system/shared/jwtauth"
@@ -70,7 +70,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return fmt.Errorf("unknown command %q; usage: web-frontend [serve|healthcheck|version]", cmd)
 	}
 
-	getenv, err := config.WithDotEnv(".env", getenv)
+	getenv, err := envfile.Getenv(".env", getenv)
 	if err != nil {
 		return err
 	}
@@ -121,15 +121,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err != nil {
 		return fmt.Errorf("listening on PORT %d: %w", cfg.Port, err)
 	}
-	srv := &http.Server{
-		Handler:           handler,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       15 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
+	// 64 KiB of headers: the session cookie carries two tokens.
+	srv := httpserve.New(log, handler, httpserve.Config{MaxHeaderBytes: 64 << 10})
 	log.Info("listening", "addr", ln.Addr().String(), "version", version,
 		"auth_api_url", cfg.AuthAPIURL.String(), "cookie_secure", cfg.CookieSecure, "kid", cfg.Keys.Current().ID())
 	if !cfg.CookieSecure {
@@ -149,7 +142,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 
 // healthcheck is the container HEALTHCHECK: the image has no shell or curl.
 func healthcheck(ctx context.Context, getenv func(string) string) error {
-	getenv, err := config.WithDotEnv(".env", getenv)
+	getenv, err := envfile.Getenv(".env", getenv)
 	if err != nil {
 		return err
 	}

@@ -45,6 +45,30 @@ func benchmarkVerify(b *testing.B, cacheSize int) {
 	}
 }
 
+// BenchmarkVerifyParallel is the steady state with every core verifying
+// the same session's token at once: contention on the cache.
+func BenchmarkVerifyParallel(b *testing.B) {
+	ks := mustKeys(b, testSecret, "")
+	is, err := NewIssuer(ks, IssuerConfig{TTL: 30 * time.Minute, Now: fixedClock(testNow)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	token, _, err := is.Issue("alice", "admin")
+	if err != nil {
+		b.Fatal(err)
+	}
+	v := mustVerifier(b, ks, VerifierConfig{Leeway: MaxLeeway})
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := v.Verify(token); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
+
 func BenchmarkVerifyRejectDots(b *testing.B) {
 	v := mustVerifier(b, mustKeys(b, testSecret, ""), VerifierConfig{})
 	dots := string(make([]byte, 200<<10))

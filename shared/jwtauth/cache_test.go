@@ -2,6 +2,7 @@ package jwtauth
 
 import (
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -138,4 +139,90 @@ func TestVerifierConcurrentUse(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+// A cached token gets exactly the verdict an uncached one gets, at every
+// instant around its time claims' edges, the clock moving either way: the
+// window a hit skips validation in is the window golang-jwt accepts.
+func TestCachedVerdictMatchesUncached(t *testing.T) {
+	ks := mustKeys(t, testSecret, "")
+	hdr := map[string]any{"alg": "HS256", "kid": ks.Current().ID()}
+	const leeway = 5 * time.Second
+	exp := testNow.Add(10 * time.Minute)
+	nbf := testNow.Add(-time.Minute)
+	iat := testNow.Add(-2 * time.Minute)
+	tokens := []struct {
+		name    string
+		payload map[string]any
+		edges   []time.Time
+	}{
+		{"exp only", with(goodPayload(), "iat", nil, "exp", exp.Unix()), []time.Time{exp}},
+		{"exp and iat", with(goodPayload(), "iat", iat.Unix(), "exp", exp.Unix()), []time.Time{iat, exp}},
+		{"exp, iat and later nbf", with(goodPayload(), "iat", iat.Unix(), "nbf", nbf.Unix(), "exp", exp.Unix()), []time.Time{iat, nbf, exp}},
+		{"nbf before iat", with(goodPayload(), "iat", nbf.Unix(), "nbf", iat.Unix(), "exp", exp.Unix()), []time.Time{iat, nbf, exp}},
+	}
+	for _, tt := range tokens {
+		t.Run(tt.name, func(t *testing.T) {
+			token := craft(t, hdr, tt.payload, hs256, testSecret, "")
+			clock := newMutableClock(testNow)
+			cached := mustVerifier(t, ks, VerifierConfig{Leeway: leeway, Now: clock.Now})
+			uncached := mustVerifier(t, ks, VerifierConfig{Leeway: leeway, Now: clock.Now, CacheSize: -1})
+			if _, err := cached.Verify(token); err != nil {
+				t.Fatalf("seeding the cache: %v", err)
+			}
+			var instants []time.Time
+			for _, e := range tt.edges {
+				for _, d := range []time.Duration{-leeway - time.Second, -leeway, -leeway + time.Nanosecond, -time.Nanosecond, 0, leeway - time.Nanosecond, leeway, leeway + time.Second} {
+					instants = append(instants, e.Add(d))
+				}
+			}
+			// Forward through every instant, then back, so the cached
+			// token is also asked about times before it was cached.
+			back := slices.Clone(instants)
+			slices.Reverse(back)
+			for _, at := range append(instants, back...) {
+				clock.ns.Store(at.UnixNano())
+				_, errCached := cached.Verify(token)
+				_, errUncached := uncached.Verify(token)
+				if got, want := ReasonOf(errCached), ReasonOf(errUncached); got != want {
+					t.Errorf("at %s: cached got reason %q, uncached %q", at.Format(time.RFC3339Nano), got, want)
+				}
+			}
+			if cached.cache.len() != 1 {
+				t.Errorf("got %d cached tokens, want 1", cached.cache.len())
+			}
+		})
+	}
+}
+
+// The least recently used token leaves a full cache first, so the tokens
+// of active sessions stay cached.
+func TestCacheEvictsLeastRecentlyUsed(t *testing.T) {
+	ks := mustKeys(t, testSecret, "")
+	is, err := NewIssuer(ks, IssuerConfig{TTL: time.Hour, Now: fixedClock(testNow)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := mustVerifier(t, ks, VerifierConfig{CacheSize: 2})
+	issue := func(sub string) string {
+		tok, _, err := is.Issue(sub, "user")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := v.Verify(tok); err != nil {
+			t.Fatal(err)
+		}
+		return tok
+	}
+	active, idle := issue("active"), issue("idle")
+	if _, err := v.Verify(active); err != nil {
+		t.Fatal(err)
+	}
+	issue("newcomer")
+	if _, ok := v.cache.get(active); !ok {
+		t.Error("the recently used token was evicted")
+	}
+	if _, ok := v.cache.get(idle); ok {
+		t.Error("the least recently used token is still cached")
+	}
 }

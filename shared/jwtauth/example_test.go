@@ -5,12 +5,13 @@ import (
 	"time"
 
 	"github.com/jwt-micro-system/shared/jwtauth"
+	"github.com/jwt-micro-system/shared/secretkey"
 )
 
 func Example() {
 	// Both services build the same keys from SECRET_KEY (and
 	// SECRET_KEY_PREVIOUS during a rotation).
-	keys, err := jwtauth.NewKeys("t3st-s3cret-0123456789-abcdefghijklmnop", "")
+	keys, err := secretkey.NewKeys("t3st-s3cret-0123456789-abcdefghijklmnop", "")
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -33,22 +34,11 @@ func Example() {
 }
 
 func ExampleVerifier_Verify_rejected() {
-	keys, _ := jwtauth.NewKeys("t3st-s3cret-0123456789-abcdefghijklmnop", "")
+	keys, _ := secretkey.NewKeys("t3st-s3cret-0123456789-abcdefghijklmnop", "")
 	verifier, _ := jwtauth.NewVerifier(keys, jwtauth.VerifierConfig{})
 
 	// An unsigned token ("alg":"none") is refused, with a reason to log.
 	_, err := verifier.Verify("eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJzdWIiOiJhbGljZSIsInJvbGUiOiJhZG1pbiJ9.")
 	fmt.Println(jwtauth.ReasonOf(err))
 	// Output: bad_algorithm
-}
-
-func ExampleCheckSecret() {
-	fmt.Println(jwtauth.CheckSecret("SECRET_KEY", "supersecret"))
-	// Output: SECRET_KEY is a published placeholder value and would let anyone forge tokens; generate one with: openssl rand -base64 48
-}
-
-func ExampleKeyID() {
-	// Services compare key ids, never keys, to detect a SECRET_KEY mismatch.
-	fmt.Println(jwtauth.KeyID([]byte("t3st-s3cret-0123456789-abcdefghijklmnop")) != "")
-	// Output: true
 }

@@ -9,6 +9,8 @@ import (
 	"hash"
 	"testing"
 	"time"
+
+	"github.com/jwt-micro-system/shared/secretkey"
 )
 
 // Two well-formed test secrets; neither is used anywhere but tests.
@@ -21,16 +23,16 @@ var testNow = time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
 
 func fixedClock(t time.Time) func() time.Time { return func() time.Time { return t } }
 
-func mustKeys(tb testing.TB, current, previous string) *Keys {
+func mustKeys(tb testing.TB, current, previous string) *secretkey.Keys {
 	tb.Helper()
-	ks, err := NewKeys(current, previous)
+	ks, err := secretkey.NewKeys(current, previous)
 	if err != nil {
 		tb.Fatalf("NewKeys: %v", err)
 	}
 	return ks
 }
 
-func mustVerifier(tb testing.TB, ks *Keys, cfg VerifierConfig) *Verifier {
+func mustVerifier(tb testing.TB, ks *secretkey.Keys, cfg VerifierConfig) *Verifier {
 	tb.Helper()
 	if cfg.Now == nil {
 		cfg.Now = fixedClock(testNow)

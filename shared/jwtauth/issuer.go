@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/jwt-micro-system/shared/secretkey"
 )
 
 // DefaultIssuer is the iss claim when ISSUER is not set.
@@ -27,15 +29,16 @@ type IssuerConfig struct {
 
 // Issuer signs access tokens with the current key (HS256) and sets its kid.
 type Issuer struct {
-	key Key
-	iss string
-	aud string
-	ttl time.Duration
-	now func() time.Time
+	kid    string
+	secret []byte
+	iss    string
+	aud    string
+	ttl    time.Duration
+	now    func() time.Time
 }
 
 // NewIssuer returns an Issuer that signs with the current key of keys.
-func NewIssuer(keys *Keys, cfg IssuerConfig) (*Issuer, error) {
+func NewIssuer(keys *secretkey.Keys, cfg IssuerConfig) (*Issuer, error) {
 	if keys == nil {
 		return nil, errors.New("jwtauth: NewIssuer needs keys")
 	}
@@ -48,7 +51,8 @@ func NewIssuer(keys *Keys, cfg IssuerConfig) (*Issuer, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Issuer{key: keys.Current(), iss: cfg.Issuer, aud: cfg.Audience, ttl: cfg.TTL, now: cfg.Now}, nil
+	cur := keys.Current()
+	return &Issuer{kid: cur.ID(), secret: cur.Secret(), iss: cfg.Issuer, aud: cfg.Audience, ttl: cfg.TTL, now: cfg.Now}, nil
 }
 
 // TTL returns the access token lifetime.
@@ -76,8 +80,8 @@ func (is *Issuer) Issue(subject, role string) (string, *Claims, error) {
 		c.Audience = jwt.ClaimStrings{is.aud}
 	}
 	t := jwt.NewWithClaims(jwt.SigningMethodHS256, c)
-	t.Header["kid"] = is.key.id
-	signed, err := t.SignedString(is.key.secret)
+	t.Header["kid"] = is.kid
+	signed, err := t.SignedString(is.secret)
 	if err != nil {
 		return "", nil, fmt.Errorf("jwtauth: sign: %w", err)
 	}

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jwt-micro-system/shared/secretkey"
 )
 
 // handVerify checks an HS256 token without golang-jwt, the way any other
@@ -202,13 +204,13 @@ func TestRotation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if h, _ := handVerify(t, newToken, testSecret); h["kid"] != KeyID([]byte(testSecret)) {
+	if h, _ := handVerify(t, newToken, testSecret); h["kid"] != secretkey.KeyID([]byte(testSecret)) {
 		t.Errorf("got kid %v on a token issued during rotation, want the new key's", h["kid"])
 	}
 	done := mustKeys(t, testSecret, "")
 	tests := []struct {
 		name  string
-		keys  *Keys
+		keys  *secretkey.Keys
 		token string
 		want  Reason
 	}{

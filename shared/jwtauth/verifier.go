@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/jwt-micro-system/shared/secretkey"
 )
 
 // MaxTokenLen bounds the size of a token the Verifier will look at. Real
@@ -84,20 +86,27 @@ type VerifierConfig struct {
 	CacheSize int
 }
 
+// verificationKey is one key a Verifier accepts, captured once at
+// construction so that verifying never copies a secret.
+type verificationKey struct {
+	id     string
+	secret []byte
+}
+
 // Verifier checks access tokens. It is safe for concurrent use; both
 // services use one per process for every token they see.
 type Verifier struct {
-	keys     *Keys
-	parser   *jwt.Parser
-	issuer   string
-	audience string
-	leeway   time.Duration
-	now      func() time.Time
-	cache    *verifiedCache
+	keys      []verificationKey // current first, then previous
+	anyKey    jwt.VerificationKeySet
+	parser    *jwt.Parser
+	validator *jwt.Validator
+	leeway    time.Duration
+	now       func() time.Time
+	cache     *verifiedCache
 }
 
 // NewVerifier returns a Verifier that accepts tokens signed with any of keys.
-func NewVerifier(keys *Keys, cfg VerifierConfig) (*Verifier, error) {
+func NewVerifier(keys *secretkey.Keys, cfg VerifierConfig) (*Verifier, error) {
 	if keys == nil {
 		return nil, errors.New("jwtauth: NewVerifier needs keys")
 	}
@@ -110,21 +119,35 @@ func NewVerifier(keys *Keys, cfg VerifierConfig) (*Verifier, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	// golang-jwt parses and checks the signature; the claims are checked
-	// here, in a fixed order, so each rejection has one precise Reason.
-	parser := jwt.NewParser(jwt.WithoutClaimsValidation(), jwt.WithStrictDecoding())
 	if cfg.CacheSize == 0 {
 		cfg.CacheSize = DefaultCacheSize
 	}
-	return &Verifier{
-		keys:     keys,
-		parser:   parser,
-		issuer:   cfg.Issuer,
-		audience: cfg.Audience,
-		leeway:   cfg.Leeway,
-		now:      cfg.Now,
-		cache:    newVerifiedCache(cfg.CacheSize),
-	}, nil
+	v := &Verifier{leeway: cfg.Leeway, now: cfg.Now, cache: newVerifiedCache(cfg.CacheSize)}
+	for _, k := range keys.All() {
+		vk := verificationKey{id: k.ID(), secret: k.Secret()}
+		v.keys = append(v.keys, vk)
+		v.anyKey.Keys = append(v.anyKey.Keys, vk.secret)
+	}
+	// golang-jwt checks the claims: HS256 only, exp required, iat and nbf
+	// not in the future, iss (and aud when configured) ours, all with the
+	// leeway and our clock; then Claims.Validate requires sub and role.
+	opts := []jwt.ParserOption{
+		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
+		jwt.WithStrictDecoding(),
+		jwt.WithExpirationRequired(),
+		jwt.WithIssuedAt(),
+		jwt.WithIssuer(cfg.Issuer),
+		jwt.WithLeeway(cfg.Leeway),
+		jwt.WithTimeFunc(cfg.Now),
+	}
+	if cfg.Audience != "" {
+		opts = append(opts, jwt.WithAudience(cfg.Audience))
+	}
+	v.parser = jwt.NewParser(opts...)
+	// The same rules, for tokens answered from the cache: their signature
+	// was verified before, their time claims are checked again on each use.
+	v.validator = jwt.NewValidator(opts...)
+	return v, nil
 }
 
 // Verify checks token and returns its claims. Any failure is an *Error with
@@ -137,61 +160,47 @@ func (v *Verifier) Verify(token string) (*Claims, error) {
 		return nil, reject(ReasonMalformed, fmt.Sprintf("token longer than %d bytes", MaxTokenLen))
 	}
 	if cached, ok := v.cache.get(token); ok {
-		if err := v.checkClaims(&cached); err != nil {
-			return nil, err
+		// cached is already a copy; its slice must be one too, so no caller
+		// can change what the cache holds.
+		c := cached.claims
+		c.Audience = slices.Clone(c.Audience)
+		if now := v.now(); now.Before(cached.from) || !now.Before(cached.until) {
+			// Outside the window it was accepted in: golang-jwt decides
+			// again, and names the time rule broken.
+			if err := v.validator.Validate(&c); err != nil {
+				return nil, &Error{Reason: claimsReason(err, &c), Err: err}
+			}
 		}
-		// The struct is already a copy; the slice must be one too, so no
-		// caller can change what the cache holds.
-		cached.Audience = slices.Clone(cached.Audience)
-		return &cached, nil
+		return &c, nil
 	}
 	claims := new(Claims)
-	if _, err := v.parser.ParseWithClaims(token, claims, v.keyFor); err != nil {
-		return nil, classify(err)
+	t, err := v.parser.ParseWithClaims(token, claims, v.keyFor)
+	if err != nil {
+		return nil, classify(err, t, claims)
 	}
-	if err := v.checkClaims(claims); err != nil {
-		return nil, err
-	}
-	v.cache.put(token, *claims, v.expired)
+	from, until := v.window(claims)
+	v.cache.put(token, verifiedToken{claims: *claims, from: from, until: until})
 	return claims, nil
 }
 
-// expired reports whether c can no longer pass checkClaims because of its
-// expiry; the cache uses it to evict first what is useless anyway.
-func (v *Verifier) expired(c *Claims) bool {
-	return c.ExpiresAt == nil || !v.now().Before(c.ExpiresAt.Add(v.leeway))
-}
-
-// checkClaims validates the time, issuer, audience and identity claims of a
-// token whose signature is already verified.
-func (v *Verifier) checkClaims(c *Claims) error {
-	now := v.now()
-	switch {
-	case c.ExpiresAt == nil:
-		return reject(ReasonMissingExpiry, "token has no exp claim")
-	case !now.Before(c.ExpiresAt.Add(v.leeway)):
-		return reject(ReasonExpired, "token expired at "+c.ExpiresAt.UTC().Format(time.RFC3339))
-	case c.NotBefore != nil && now.Before(c.NotBefore.Add(-v.leeway)):
-		return reject(ReasonNotYetValid, "token not valid before "+c.NotBefore.UTC().Format(time.RFC3339))
-	case c.IssuedAt != nil && now.Before(c.IssuedAt.Add(-v.leeway)):
-		return reject(ReasonNotYetValid, "token issued in the future")
-	case c.Issuer == "":
-		return reject(ReasonIssuer, "token has no iss claim")
-	case c.Issuer != v.issuer:
-		return reject(ReasonIssuer, "token was issued by someone else")
-	case v.audience != "" && !slices.Contains(c.Audience, v.audience):
-		return reject(ReasonAudience, "token is not meant for this audience")
+// window returns the instants between which golang-jwt's time rules accept
+// c, an accepted token's claims: from the latest of nbf and iat, less the
+// leeway, until exp plus the leeway (exp is required, so present).
+func (v *Verifier) window(c *Claims) (from, until time.Time) {
+	for _, d := range []*jwt.NumericDate{c.NotBefore, c.IssuedAt} {
+		if d != nil && d.Add(-v.leeway).After(from) {
+			from = d.Add(-v.leeway)
+		}
 	}
-	return c.Validate()
+	return from, c.ExpiresAt.Add(v.leeway)
 }
 
-// keyFor pins the algorithm and picks the key: only by kid, only among our
-// own keys. A token without kid (signed by another standard library with
-// SECRET_KEY, as the seeds do) is tried against each of our keys, at most two.
+// keyFor picks the key, once golang-jwt has pinned the algorithm to HS256:
+// only by kid, only among our own keys, and never from a header that
+// points elsewhere. A token without kid (signed by another standard library
+// with SECRET_KEY, as the seeds do) is tried against each of our keys, at
+// most two.
 func (v *Verifier) keyFor(t *jwt.Token) (any, error) {
-	if alg, _ := t.Header["alg"].(string); alg != jwt.SigningMethodHS256.Alg() {
-		return nil, reject(ReasonAlgorithm, fmt.Sprintf("algorithm %q is not HS256", alg))
-	}
 	for _, h := range []string{"jku", "jwk", "x5u", "x5c", "x5t", "x5t#S256", "crit"} {
 		if _, ok := t.Header[h]; ok {
 			return nil, reject(ReasonKeyHint, fmt.Sprintf("header %q is not accepted", h))
@@ -199,39 +208,70 @@ func (v *Verifier) keyFor(t *jwt.Token) (any, error) {
 	}
 	raw, present := t.Header["kid"]
 	if !present {
-		set := jwt.VerificationKeySet{Keys: []jwt.VerificationKey{v.keys.current.secret}}
-		if prev, ok := v.keys.Previous(); ok {
-			set.Keys = append(set.Keys, prev.secret)
-		}
-		return set, nil
+		return v.anyKey, nil
 	}
 	kid, ok := raw.(string)
 	if !ok {
 		return nil, reject(ReasonUnknownKey, "kid is not a string")
 	}
-	k, ok := v.keys.lookup(kid)
-	if !ok {
-		return nil, reject(ReasonUnknownKey, "kid names none of our keys")
+	for _, k := range v.keys {
+		if kid == k.id {
+			return k.secret, nil
+		}
 	}
-	return k.secret, nil
+	return nil, reject(ReasonUnknownKey, "kid names none of our keys")
 }
 
-// classify maps a golang-jwt error to our Error.
-func classify(err error) error {
+// classify maps an error of golang-jwt's ParseWithClaims to our Error; t
+// and c are what it parsed before failing.
+func classify(err error, t *jwt.Token, c *Claims) error {
 	var ours *Error
-	if errors.As(err, &ours) {
-		return &Error{Reason: ours.Reason, Err: err}
-	}
 	r := reasonUnclassifiedV1
 	switch {
+	case errors.Is(err, jwt.ErrTokenInvalidClaims):
+		// Signature good, claims not: checked before our own errors, since
+		// Claims.Validate's missing_claim comes last in precedence.
+		r = claimsReason(err, c)
+	case errors.As(err, &ours):
+		r = ours.Reason // from keyFor
 	case errors.Is(err, jwt.ErrTokenMalformed):
 		r = ReasonMalformed
 	case errors.Is(err, jwt.ErrTokenUnverifiable):
-		// The only path here that is not one of our own keyFor errors is a
-		// signing method golang-jwt does not know ("None", "XYZ").
+		// alg missing, or a signing method golang-jwt does not know
+		// ("None", "XYZ"); keyFor's own errors were matched above.
 		r = ReasonAlgorithm
 	case errors.Is(err, jwt.ErrTokenSignatureInvalid):
+		// WithValidMethods refuses another algorithm as an invalid
+		// signature; the parsed header tells the two apart.
 		r = ReasonSignature
+		if t != nil && t.Method != nil && t.Method.Alg() != jwt.SigningMethodHS256.Alg() {
+			r = ReasonAlgorithm
+		}
 	}
 	return &Error{Reason: r, Err: err}
+}
+
+// claimsReason maps a claims validation error (which may join several) to
+// the Reason of the first rule broken, in a fixed order: exp, nbf and iat,
+// iss, aud, then sub and role. golang-jwt reports every missing required
+// claim as ErrTokenRequiredClaimMissing, so c tells which one it was.
+func claimsReason(err error, c *Claims) Reason {
+	missing := errors.Is(err, jwt.ErrTokenRequiredClaimMissing)
+	var ours *Error
+	switch {
+	case missing && c.ExpiresAt == nil:
+		return ReasonMissingExpiry
+	case errors.Is(err, jwt.ErrTokenExpired):
+		return ReasonExpired
+	case errors.Is(err, jwt.ErrTokenNotValidYet), errors.Is(err, jwt.ErrTokenUsedBeforeIssued):
+		return ReasonNotYetValid
+	case errors.Is(err, jwt.ErrTokenInvalidIssuer), missing && c.Issuer == "":
+		return ReasonIssuer
+	case errors.Is(err, jwt.ErrTokenInvalidAudience), missing:
+		// The only other claim required is aud, when an audience is set.
+		return ReasonAudience
+	case errors.As(err, &ours):
+		return ours.Reason // Claims.Validate: sub or role
+	}
+	return reasonUnclassifiedV1
 }

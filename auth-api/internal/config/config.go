@@ -5,14 +5,12 @@ package config
 import (
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"net"
 	"os"
 	"strings"
 	"time"
 
-	"github.com/joho/godotenv"
 	"github.com/kelseyhightower/envconfig"
 
 	"github.com/jwt-micro-system/auth-api/internal/account"
@@ -41,28 +39,17 @@ type Config struct {
 	DatabasePath string     `ignored:"true"`
 }
 
-// names lists every variable Config reads, for LoadEnvFile and for treating
-// empty values as unset.
+// names lists every variable Config reads, for treating empty values as
+// unset.
 var names = []string{
 	"SECRET_KEY", "SECRET_KEY_PREVIOUS", "ISSUER", "JWT_AUDIENCE", "PORT", "LOG_LEVEL",
 	"TRUSTED_PROXIES", "DATABASE_URL", "ACCESS_TOKEN_TTL", "REFRESH_TOKEN_TTL", "BCRYPT_COST",
 	"BOOTSTRAP_ADMIN_USERNAME", "BOOTSTRAP_ADMIN_PASSWORD",
 }
 
-// LoadEnvFile reads path (usually ".env") into the process environment, as
-// python-dotenv does for the seed: variables already set in the real
-// environment win. A missing file is not an error.
-func LoadEnvFile(path string) error {
-	err := godotenv.Load(path)
-	if err == nil || errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	return fmt.Errorf("read %s: %w", path, err)
-}
-
 // Load reads the configuration from the environment and validates it. The
 // error lists every problem, each naming its variable and the fix. Checks of
-// SECRET_KEY itself are left to jwtauth.NewKeys, which owns the policy.
+// SECRET_KEY itself are left to secretkey.NewKeys, which owns the policy.
 func Load() (*Config, error) {
 	// Compose files often pass "VAR=" for an unset optional value; treat an
 	// empty value as unset so the default applies instead of a parse error.

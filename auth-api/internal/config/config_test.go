@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jwt-micro-system/shared/envfile"
 )
 
 // setEnv clears every variable Config reads, then sets env.
@@ -120,7 +122,7 @@ func TestLoadEnvFile(t *testing.T) {
 	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if err := LoadEnvFile(path); err != nil {
+	if err := envfile.Load(path); err != nil {
 		t.Fatal(err)
 	}
 	cfg, err := Load()
@@ -133,7 +135,7 @@ func TestLoadEnvFile(t *testing.T) {
 	if cfg.Port != 12345 || os.Getenv("UNRELATED_TEST_VAR") != "quoted value" {
 		t.Errorf("got PORT %d, UNRELATED_TEST_VAR %q; want the file's values", cfg.Port, os.Getenv("UNRELATED_TEST_VAR"))
 	}
-	if err := LoadEnvFile(filepath.Join(t.TempDir(), "missing")); err != nil {
+	if err := envfile.Load(filepath.Join(t.TempDir(), "missing")); err != nil {
 		t.Errorf("missing file: got %v, want nil", err)
 	}
 }

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/jwt-micro-system/shared/jwtauth"
+
+	"github.com/jwt-micro-system/shared/secretkey"
 )
 
 // hostileBodies are sent to every JSON endpoint; each must get a JSON 4xx.
@@ -355,7 +357,7 @@ func TestBruteForceLimits(t *testing.T) {
 
 func TestUnusedKeysAreRejected(t *testing.T) {
 	ts := newTestServer(t)
-	other, err := jwtauth.NewKeys(otherSecret, "")
+	other, err := secretkey.NewKeys(otherSecret, "")
 	if err != nil {
 		t.Fatal(err)
 	}

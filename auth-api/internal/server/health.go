@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"github.com/jwt-micro-system/shared/jwtauth"
+	"github.com/jwt-micro-system/shared/secretkey"
 
 	"github.com/jwt-micro-system/auth-api/internal/store"
 )
@@ -52,7 +52,7 @@ type tokenKeyResponse struct {
 	Audience    string `json:"audience,omitempty"`
 }
 
-func handleTokenKey(keys *jwtauth.Keys, issuer, audience string) gin.HandlerFunc {
+func handleTokenKey(keys *secretkey.Keys, issuer, audience string) gin.HandlerFunc {
 	resp := tokenKeyResponse{Alg: "HS256", Kid: keys.Current().ID(), Issuer: issuer, Audience: audience}
 	if prev, ok := keys.Previous(); ok {
 		resp.PreviousKid = prev.ID()

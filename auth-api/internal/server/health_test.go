@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/goccy/go-yaml"
-	"github.com/jwt-micro-system/shared/jwtauth"
+	"github.com/jwt-micro-system/shared/secretkey"
 )
 
 func TestHealthAndReady(t *testing.T) {
@@ -39,13 +39,13 @@ func TestTokenKey(t *testing.T) {
 		audience string
 		want     tokenKeyResponse
 	}{
-		{"plain", "", "", tokenKeyResponse{Alg: "HS256", Kid: jwtauth.KeyID([]byte(testSecret)), Issuer: "auth-api"}},
-		{"rotating, with audience", otherSecret, "web", tokenKeyResponse{Alg: "HS256", Kid: jwtauth.KeyID([]byte(testSecret)),
-			PreviousKid: jwtauth.KeyID([]byte(otherSecret)), Issuer: "auth-api", Audience: "web"}},
+		{"plain", "", "", tokenKeyResponse{Alg: "HS256", Kid: secretkey.KeyID([]byte(testSecret)), Issuer: "auth-api"}},
+		{"rotating, with audience", otherSecret, "web", tokenKeyResponse{Alg: "HS256", Kid: secretkey.KeyID([]byte(testSecret)),
+			PreviousKid: secretkey.KeyID([]byte(otherSecret)), Issuer: "auth-api", Audience: "web"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			ts := newTestServer(t, func(c *Config) { c.Audience = tt.audience })
-			keys, err := jwtauth.NewKeys(testSecret, tt.previous)
+			keys, err := secretkey.NewKeys(testSecret, tt.previous)
 			if err != nil {
 				t.Fatal(err)
 			}

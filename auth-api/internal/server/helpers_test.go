@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jwt-micro-system/shared/jwtauth"
+	"github.com/jwt-micro-system/shared/secretkey"
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/jwt-micro-system/auth-api/internal/store"
@@ -45,7 +45,7 @@ type testServer struct {
 	*Server
 	store *store.SQLite
 	clock *clock
-	keys  *jwtauth.Keys
+	keys  *secretkey.Keys
 }
 
 // newTestServer returns a server on a fresh database with an admin ("admin")
@@ -69,7 +69,7 @@ func newTestServer(tb testing.TB, opts ...func(*Config)) *testServer {
 			tb.Fatal(err)
 		}
 	}
-	keys, err := jwtauth.NewKeys(testSecret, "")
+	keys, err := secretkey.NewKeys(testSecret, "")
 	if err != nil {
 		tb.Fatal(err)
 	}

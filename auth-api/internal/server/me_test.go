@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
-	"github.com/jwt-micro-system/shared/jwtauth"
+	"github.com/jwt-micro-system/shared/secretkey"
 )
 
 func TestMe(t *testing.T) {
@@ -132,7 +132,7 @@ func TestKeyRotation(t *testing.T) {
 	token := old.login(t, "alice", alicePassword).AccessToken
 
 	rotated := newTestServer(t)
-	keys, err := jwtauth.NewKeys(otherSecret, testSecret)
+	keys, err := secretkey.NewKeys(otherSecret, testSecret)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,7 +151,7 @@ func TestKeyRotation(t *testing.T) {
 	}
 
 	// Once the previous key is dropped, old tokens are refused.
-	newOnly, _ := jwtauth.NewKeys(otherSecret, "")
+	newOnly, _ := secretkey.NewKeys(otherSecret, "")
 	s, err = NewServer(rotated.log, rotated.cfg, rotated.store, newOnly)
 	if err != nil {
 		t.Fatal(err)

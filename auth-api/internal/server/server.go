@@ -12,6 +12,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/jwt-micro-system/shared/jwtauth"
+	"github.com/jwt-micro-system/shared/secretkey"
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/jwt-micro-system/auth-api/internal/store"
@@ -44,7 +45,7 @@ type Server struct {
 	log       *slog.Logger
 	cfg       Config
 	store     store.Store
-	keys      *jwtauth.Keys
+	keys      *secretkey.Keys
 	issuer    *jwtauth.Issuer
 	verifier  *jwtauth.Verifier
 	limiter   *limiter
@@ -54,7 +55,7 @@ type Server struct {
 }
 
 // NewServer returns the auth-api handler with every route of routes.go.
-func NewServer(log *slog.Logger, cfg Config, st store.Store, keys *jwtauth.Keys) (*Server, error) {
+func NewServer(log *slog.Logger, cfg Config, st store.Store, keys *secretkey.Keys) (*Server, error) {
 	if log == nil || st == nil || keys == nil {
 		return nil, errors.New("server: NewServer needs a logger, a store and keys")
 	}

@@ -7,7 +7,7 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/jwt-micro-system/shared/jwtauth"
+	"github.com/jwt-micro-system/shared/secretkey"
 )
 
 // ErrKeyMismatch means auth-api signs tokens this service cannot accept:
@@ -20,7 +20,7 @@ const checkTimeout = 2 * time.Second
 // Expect is what this service accepts: auth-api must sign with one of Keys,
 // for Issuer and Audience.
 type Expect struct {
-	Keys     *jwtauth.Keys
+	Keys     *secretkey.Keys
 	Issuer   string
 	Audience string
 }

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jwt-micro-system/shared/jwtauth"
+	"github.com/jwt-micro-system/shared/secretkey"
 )
 
 const (
@@ -25,13 +25,13 @@ type stubAuth struct {
 func (s stubAuth) TokenKey(context.Context) (TokenKey, error) { return s.key, s.err }
 
 func TestCheckKeys(t *testing.T) {
-	ks, _ := jwtauth.NewKeys(testSecret, "")
-	rotating, _ := jwtauth.NewKeys(testSecret, otherSecret)
-	other, _ := jwtauth.NewKeys(otherSecret, "")
+	ks, _ := secretkey.NewKeys(testSecret, "")
+	rotating, _ := secretkey.NewKeys(testSecret, otherSecret)
+	other, _ := secretkey.NewKeys(otherSecret, "")
 	kid, otherKID := ks.Current().ID(), other.Current().ID()
 	tests := []struct {
 		name string
-		keys *jwtauth.Keys
+		keys *secretkey.Keys
 		aud  string
 		stub stubAuth
 		want error
@@ -66,8 +66,8 @@ func TestCheckKeys(t *testing.T) {
 }
 
 func TestWatchKeys(t *testing.T) {
-	ks, _ := jwtauth.NewKeys(testSecret, "")
-	other, _ := jwtauth.NewKeys(otherSecret, "")
+	ks, _ := secretkey.NewKeys(testSecret, "")
+	other, _ := secretkey.NewKeys(otherSecret, "")
 	var logs strings.Builder // WatchKeys logs from this goroutine only
 	log := slog.New(slog.NewJSONHandler(&logs, nil))
 	opts := Expect{Keys: ks, Issuer: "auth-api"}

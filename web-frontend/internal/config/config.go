@@ -1,19 +1,18 @@
 // Package config reads and validates the web-frontend configuration from
-// the environment (and from a .env file when one is present).
+// the environment (main adds a .env file with shared/envfile).
 package config
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"net/netip"
 	"net/url"
 	"strings"
 
-	"github.com/joho/godotenv"
 	"github.com/jwt-micro-system/shared/jwtauth"
+	"github.com/jwt-micro-system/shared/secretkey"
 	"github.com/sethvargo/go-envconfig"
 )
 
@@ -34,7 +33,7 @@ type Config struct {
 
 // Settings is a validated Config, in the types the service uses.
 type Settings struct {
-	Keys           *jwtauth.Keys
+	Keys           *secretkey.Keys
 	Issuer         string
 	Audience       string
 	Port           int
@@ -42,26 +41,6 @@ type Settings struct {
 	TrustedProxies []netip.Prefix
 	AuthAPIURL     *url.URL
 	CookieSecure   bool
-}
-
-// WithDotEnv returns a getenv that answers from getenv first and, for a
-// variable it leaves empty, from the file at path (usually ".env") when it
-// exists: the real environment wins. A missing file is not an error. The
-// process environment is not changed.
-func WithDotEnv(path string, getenv func(string) string) (func(string) string, error) {
-	vars, err := godotenv.Read(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return getenv, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", path, err)
-	}
-	return func(k string) string {
-		if v := getenv(k); v != "" {
-			return v
-		}
-		return vars[k]
-	}, nil
 }
 
 // Load reads the configuration through getenv (os.Getenv in production, a
@@ -98,12 +77,12 @@ func explain(err error) error {
 
 // Validate checks every field and returns the typed settings. The error
 // lists every problem, each naming its variable and how to fix it. Checks
-// of SECRET_KEY itself are left to jwtauth.NewKeys, which owns the policy.
+// of SECRET_KEY itself are left to secretkey.NewKeys, which owns the policy.
 func (c Config) Validate() (*Settings, error) {
 	var errs []error
 	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
 
-	keys, err := jwtauth.NewKeys(c.SecretKey, c.SecretKeyPrevious)
+	keys, err := secretkey.NewKeys(c.SecretKey, c.SecretKeyPrevious)
 	if err != nil {
 		errs = append(errs, err)
 	}

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/jwt-micro-system/shared/envfile"
 )
 
 const goodSecret = "t3st-s3cret-0123456789-abcdefghijklmnop"
@@ -77,13 +79,15 @@ func TestLoadDefaults(t *testing.T) {
 	}
 }
 
-func TestWithDotEnv(t *testing.T) {
+// A .env file read by shared/envfile feeds Load; the real environment
+// wins, and the process environment is not changed.
+func TestLoadWithDotEnv(t *testing.T) {
 	dir := t.TempDir()
 	env := filepath.Join(dir, ".env")
 	if err := os.WriteFile(env, []byte("SECRET_KEY="+goodSecret+"\nPORT=9999\nCOOKIE_SECURE=false\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	getenv, err := WithDotEnv(env, getenvOf(map[string]string{"PORT": "7777"})) // the real environment wins over .env
+	getenv, err := envfile.Getenv(env, getenvOf(map[string]string{"PORT": "7777"}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,16 +102,6 @@ func TestWithDotEnv(t *testing.T) {
 		t.Error("COOKIE_SECURE=false from .env was not applied")
 	}
 	if _, ok := os.LookupEnv("COOKIE_SECURE"); ok {
-		t.Error("WithDotEnv changed the process environment")
-	}
-	if _, err := WithDotEnv(filepath.Join(dir, "missing.env"), os.Getenv); err != nil {
-		t.Errorf("a missing .env gave %v, want nil", err)
-	}
-	bad := filepath.Join(dir, "bad.env")
-	if err := os.WriteFile(bad, []byte("NOT A LINE\n'unterminated"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := WithDotEnv(bad, os.Getenv); err == nil {
-		t.Error("a malformed .env was accepted")
+		t.Error("the process environment was changed")
 	}
 }

@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/jwt-micro-system/shared/jwtauth"
+
+	"github.com/jwt-micro-system/shared/secretkey"
 	"github.com/jwt-micro-system/web-frontend/internal/authclient"
 	"github.com/jwt-micro-system/web-frontend/internal/config"
 	"github.com/jwt-micro-system/web-frontend/internal/requestid"
@@ -50,7 +52,7 @@ func (c *clock) fn() func() time.Time    { return c.Now }
 type fakeAuth struct {
 	clock  *clock
 	issuer *jwtauth.Issuer
-	keys   *jwtauth.Keys
+	keys   *secretkey.Keys
 	iss    string
 
 	mu       sync.Mutex
@@ -81,7 +83,7 @@ func fakeUsers() map[string][2]string {
 
 func newFakeAuth(tb testing.TB, secret string, clk *clock) *fakeAuth {
 	tb.Helper()
-	ks, err := jwtauth.NewKeys(secret, "")
+	ks, err := secretkey.NewKeys(secret, "")
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -209,7 +211,7 @@ type env struct {
 	fake     *fakeAuth
 	authSrv  *httptest.Server
 	clock    *clock
-	keys     *jwtauth.Keys
+	keys     *secretkey.Keys
 	codec    *session.Codec
 	verifier *jwtauth.Verifier
 	opts     Options
@@ -254,7 +256,7 @@ func newEnv(tb testing.TB, cfg envConfig) *env {
 	tb.Cleanup(e.authSrv.Close)
 
 	var err error
-	if e.keys, err = jwtauth.NewKeys(cfg.secret, cfg.previous); err != nil {
+	if e.keys, err = secretkey.NewKeys(cfg.secret, cfg.previous); err != nil {
 		tb.Fatal(err)
 	}
 	if e.verifier, err = jwtauth.NewVerifier(e.keys, jwtauth.VerifierConfig{Leeway: jwtauth.MaxLeeway, Now: clk.fn()}); err != nil {

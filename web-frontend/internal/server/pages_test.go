@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/jwt-micro-system/shared/jwtauth"
+
+	"github.com/jwt-micro-system/shared/secretkey"
 )
 
 func TestDashboard(t *testing.T) {
@@ -111,7 +113,7 @@ func TestForgedBearerTokens(t *testing.T) {
 	e := newEnv(t, envConfig{})
 	ck := e.login(t, "bob")
 	s, _ := e.codec.Decode(ck.Value)
-	other, _ := jwtauth.NewKeys(otherSecret, "")
+	other, _ := secretkey.NewKeys(otherSecret, "")
 	otherIss, _ := jwtauth.NewIssuer(other, jwtauth.IssuerConfig{TTL: time.Hour, Now: e.clock.fn()})
 	foreign, _, _ := otherIss.Issue("bob", "admin")
 	expIss, _ := jwtauth.NewIssuer(e.keys, jwtauth.IssuerConfig{TTL: time.Minute, Now: func() time.Time { return e.clock.Now().Add(-time.Hour) }})

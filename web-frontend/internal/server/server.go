@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/jwt-micro-system/shared/jwtauth"
+
+	"github.com/jwt-micro-system/shared/secretkey"
 	"github.com/jwt-micro-system/web-frontend/internal/authclient"
 	"github.com/jwt-micro-system/web-frontend/internal/requestid"
 	"github.com/jwt-micro-system/web-frontend/internal/session"
@@ -28,7 +30,7 @@ type AuthAPI interface {
 // Options are the settings NewServer uses directly.
 type Options struct {
 	// Keys, Issuer and Audience are compared with auth-api's by /readyz.
-	Keys     *jwtauth.Keys
+	Keys     *secretkey.Keys
 	Issuer   string
 	Audience string
 	// TrustedProxies are the peers whose X-Forwarded-For is believed.

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/jwt-micro-system/shared/jwtauth"
+
+	"github.com/jwt-micro-system/shared/secretkey"
 	"github.com/jwt-micro-system/web-frontend/internal/session"
 )
 
@@ -38,7 +40,7 @@ func TestBadCookiesGoBackToLogin(t *testing.T) {
 	tampered := append([]byte(nil), raw...)
 	tampered[len(tampered)/2] ^= 0x20
 
-	foreignKeys, _ := jwtauth.NewKeys(otherSecret, "")
+	foreignKeys, _ := secretkey.NewKeys(otherSecret, "")
 	foreignCodec, _ := session.NewCodec(foreignKeys, true)
 	foreignCookie, _ := foreignCodec.Encode(session.Session{AccessToken: "a.b.c", RefreshToken: "r"})
 
@@ -312,7 +314,7 @@ func TestRenewedTokenThatDoesNotVerify(t *testing.T) {
 	// verify here. The session ends and the log says why.
 	e := newEnv(t, envConfig{})
 	ck := e.login(t, "bob")
-	other, _ := jwtauth.NewKeys(otherSecret, "")
+	other, _ := secretkey.NewKeys(otherSecret, "")
 	e.fake.mu.Lock()
 	e.fake.issuer, _ = jwtauth.NewIssuer(other, jwtauth.IssuerConfig{TTL: tokenTTL, Now: e.clock.fn()})
 	e.fake.mu.Unlock()

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/jwt-micro-system/shared/jwtauth"
+	"github.com/jwt-micro-system/shared/secretkey"
 	"github.com/jwt-micro-system/web-frontend/internal/authclient"
 )
 
@@ -50,7 +51,7 @@ type fakeAuth struct {
 	gate      chan struct{} // when set, Refresh waits for it to close
 }
 
-func newFakeAuth(tb testing.TB, keys *jwtauth.Keys, clk *testClock) *fakeAuth {
+func newFakeAuth(tb testing.TB, keys *secretkey.Keys, clk *testClock) *fakeAuth {
 	tb.Helper()
 	is, err := jwtauth.NewIssuer(keys, jwtauth.IssuerConfig{TTL: tokenTTL, Now: clk.Now})
 	if err != nil {
@@ -118,7 +119,7 @@ type harness struct {
 
 func newHarness(tb testing.TB, opts Options) *harness {
 	tb.Helper()
-	keys, err := jwtauth.NewKeys(testSecret, "")
+	keys, err := secretkey.NewKeys(testSecret, "")
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -209,13 +210,13 @@ func TestLoad(t *testing.T) {
 		{name: "oversized", cookies: mangle(func(string) string { return strings.Repeat("A", 8000) }),
 			wantErr: ErrExpired, want: cleared},
 		{name: "sealed under another key", cookies: func(h *harness, t tokensOf) []*http.Cookie {
-			ks, _ := jwtauth.NewKeys(otherSecret, "")
+			ks, _ := secretkey.NewKeys(otherSecret, "")
 			other, _ := NewCodec(ks, true)
 			v, _ := other.Encode(Session{AccessToken: t.AccessToken, RefreshToken: t.RefreshToken})
 			return []*http.Cookie{{Name: h.codec.Name(), Value: v}}
 		}, wantErr: ErrExpired, want: cleared, outcome: "invalid/cookie"},
 		{name: "token signed with another key inside", cookies: func(h *harness, t tokensOf) []*http.Cookie {
-			ks, _ := jwtauth.NewKeys(otherSecret, "")
+			ks, _ := secretkey.NewKeys(otherSecret, "")
 			is, _ := jwtauth.NewIssuer(ks, jwtauth.IssuerConfig{TTL: time.Hour, Now: h.clock.Now})
 			forged, _, _ := is.Issue("bob", "admin")
 			return []*http.Cookie{h.cookie(t.tb(), authclient.Tokens{AccessToken: forged, RefreshToken: t.RefreshToken})}
@@ -242,7 +243,7 @@ func TestLoad(t *testing.T) {
 			want:  untouched, wantRefr: 1, outcome: "ok/renewal_deferred"},
 		{name: "expired, renewed token does not verify", advance: tokenTTL + time.Minute,
 			setup: func(h *harness) {
-				ks, _ := jwtauth.NewKeys(otherSecret, "")
+				ks, _ := secretkey.NewKeys(otherSecret, "")
 				h.auth.issuer, _ = jwtauth.NewIssuer(ks, jwtauth.IssuerConfig{TTL: tokenTTL, Now: h.clock.Now})
 			}, wantErr: ErrExpired, want: cleared, wantRefr: 1, outcome: "invalid/renewed_"},
 	}
@@ -406,7 +407,7 @@ func TestStart(t *testing.T) {
 		t.Errorf("the cookie does not carry the pair (err %v)", err)
 	}
 
-	ks, _ := jwtauth.NewKeys(otherSecret, "")
+	ks, _ := secretkey.NewKeys(otherSecret, "")
 	is, _ := jwtauth.NewIssuer(ks, jwtauth.IssuerConfig{TTL: time.Hour, Now: h.clock.Now})
 	foreign, _, _ := is.Issue("bob", "user")
 	w = httptest.NewRecorder()
@@ -495,7 +496,7 @@ func TestAuthAPIHangs(t *testing.T) {
 
 	h := newHarness(t, Options{})
 	ck := h.cookie(t, h.auth.pair())
-	keys, _ := jwtauth.NewKeys(testSecret, "")
+	keys, _ := secretkey.NewKeys(testSecret, "")
 	v, _ := jwtauth.NewVerifier(keys, jwtauth.VerifierConfig{Leeway: jwtauth.MaxLeeway, Now: h.clock.Now})
 	m, err := NewManager(slog.New(slog.NewJSONHandler(io.Discard, nil)), h.codec, v, authclient.New(u, nil),
 		Options{Now: h.clock.Now, RefreshTimeout: 50 * time.Millisecond})

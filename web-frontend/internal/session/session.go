@@ -20,7 +20,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/jwt-micro-system/shared/jwtauth"
+	"github.com/jwt-micro-system/shared/secretkey"
 )
 
 // Purpose is the HKDF label of the cookie key. Changing it (v2) invalidates
@@ -67,7 +67,7 @@ type Codec struct {
 
 // NewCodec derives the cookie keys from keys (once, at start) and returns a
 // Codec. secure selects the cookie name and the Secure attribute.
-func NewCodec(keys *jwtauth.Keys, secure bool) (*Codec, error) {
+func NewCodec(keys *secretkey.Keys, secure bool) (*Codec, error) {
 	k, err := keys.Derive(Purpose, 32)
 	if err != nil {
 		return nil, fmt.Errorf("session: deriving cookie key: %w", err)

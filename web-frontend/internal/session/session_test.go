@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/jwt-micro-system/shared/jwtauth"
+
+	"github.com/jwt-micro-system/shared/secretkey"
 )
 
 const (
@@ -18,7 +20,7 @@ const (
 
 func mustCodec(tb testing.TB, current, previous string, secure bool) *Codec {
 	tb.Helper()
-	ks, err := jwtauth.NewKeys(current, previous)
+	ks, err := secretkey.NewKeys(current, previous)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -85,7 +87,7 @@ func TestCookieFitsBrowserLimit(t *testing.T) {
 }
 
 func TestCookieWithARealMaximalTokenFits(t *testing.T) {
-	ks, err := jwtauth.NewKeys(testSecret, "")
+	ks, err := secretkey.NewKeys(testSecret, "")
 	if err != nil {
 		t.Fatal(err)
 	}

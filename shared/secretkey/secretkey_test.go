@@ -1,12 +1,29 @@
-package jwtauth
+package secretkey
 
 import (
 	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
 	"strings"
 	"testing"
 )
 
-func TestCheckSecret(t *testing.T) {
+// Two well-formed test secrets; neither is used anywhere but tests.
+const (
+	testSecret     = "t3st-s3cret-0123456789-abcdefghijklmnop"
+	testSecretPrev = "pr3vious-s3cret-9876543210-zyxwvutsrqpo"
+)
+
+func mustKeys(tb testing.TB, current, previous string) *Keys {
+	tb.Helper()
+	ks, err := NewKeys(current, previous)
+	if err != nil {
+		tb.Fatalf("NewKeys: %v", err)
+	}
+	return ks
+}
+
+func TestCheck(t *testing.T) {
 	tests := []struct {
 		name    string
 		secret  string
@@ -27,7 +44,7 @@ func TestCheckSecret(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := CheckSecret("SECRET_KEY", tt.secret)
+			err := Check("SECRET_KEY", tt.secret)
 			if tt.wantErr == "" {
 				if err != nil {
 					t.Fatalf("got %v, want accepted", err)
@@ -112,10 +129,102 @@ func TestDerive(t *testing.T) {
 	case bytes.Contains(cookie, []byte(testSecret[:8])) || bytes.Equal(cookie, []byte(testSecret[:32])):
 		t.Error("derived key is the secret")
 	}
-	if _, err := DeriveKey([]byte(testSecret), "", 32); err == nil {
-		t.Error("DeriveKey accepted an empty purpose")
+	if _, err := Derive([]byte(testSecret), "", 32); err == nil {
+		t.Error("Derive accepted an empty purpose")
 	}
 	if _, ok, _ := mustKeys(t, testSecret, "").DerivePrevious("x", 32); ok {
 		t.Error("DerivePrevious reported a key that is not configured")
 	}
+}
+
+func TestKeysLookupAndAll(t *testing.T) {
+	rotating := mustKeys(t, testSecret, testSecretPrev)
+	plain := mustKeys(t, testSecret, "")
+	cur, prev := KeyID([]byte(testSecret)), KeyID([]byte(testSecretPrev))
+	tests := []struct {
+		name   string
+		keys   *Keys
+		kid    string
+		wantOK bool
+	}{
+		{"current", rotating, cur, true},
+		{"previous while rotating", rotating, prev, true},
+		{"previous after rotation", plain, prev, false},
+		{"unknown", rotating, "AAAAAAAAAAAAAAAA", false},
+		{"empty kid", plain, "", false},
+		{"the secret itself", plain, testSecret, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			k, ok := tt.keys.Lookup(tt.kid)
+			if ok != tt.wantOK {
+				t.Fatalf("Lookup(%q): got ok %v, want %v", tt.kid, ok, tt.wantOK)
+			}
+			if ok && k.ID() != tt.kid {
+				t.Errorf("got key %q, want %q", k.ID(), tt.kid)
+			}
+		})
+	}
+	if got := rotating.All(); len(got) != 2 || got[0].ID() != cur || got[1].ID() != prev {
+		t.Errorf("All while rotating: got %v, want current then previous", got)
+	}
+	if got := plain.All(); len(got) != 1 || got[0].ID() != cur {
+		t.Errorf("All: got %v, want the current key only", got)
+	}
+	if _, ok := plain.Previous(); ok {
+		t.Error("Previous reported a key that is not configured")
+	}
+}
+
+func TestKeySecretIsACopy(t *testing.T) {
+	k, err := NewKey(EnvCurrent, testSecret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := k.Secret()
+	if string(s) != testSecret {
+		t.Fatalf("got %q, want the secret", s)
+	}
+	s[0] ^= 0xff
+	if string(k.Secret()) != testSecret {
+		t.Error("changing the returned secret changed the key")
+	}
+	if _, err := NewKey("JWT_SECRET", "short"); err == nil || !strings.Contains(err.Error(), "JWT_SECRET") {
+		t.Errorf("got %v, want an error naming JWT_SECRET", err)
+	}
+}
+
+func TestDeriveKnownAnswer(t *testing.T) {
+	// HKDF-SHA256 with salt "jwt-micro-system": a change of salt, hash or
+	// label would silently log every user out, so the output is pinned.
+	got, err := Derive([]byte(testSecret), "web-frontend/session-cookie/v1", 32)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := hkdfReference(t, []byte(testSecret), []byte("jwt-micro-system"), []byte("web-frontend/session-cookie/v1"), 32)
+	if !bytes.Equal(got, want) {
+		t.Errorf("got %x, want %x", got, want)
+	}
+	if _, err := Derive(nil, "x", 32); err == nil {
+		t.Error("Derive accepted an empty secret")
+	}
+}
+
+// hkdfReference is RFC 5869 written out with crypto/hmac, independently of
+// crypto/hkdf.
+func hkdfReference(tb testing.TB, secret, salt, info []byte, size int) []byte {
+	tb.Helper()
+	ext := hmac.New(sha256.New, salt)
+	ext.Write(secret)
+	prk := ext.Sum(nil)
+	var out, prev []byte
+	for i := byte(1); len(out) < size; i++ {
+		m := hmac.New(sha256.New, prk)
+		m.Write(prev)
+		m.Write(info)
+		m.Write([]byte{i})
+		prev = m.Sum(nil)
+		out = append(out, prev...)
+	}
+	return out[:size]
 }

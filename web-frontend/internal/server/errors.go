@@ -68,7 +68,7 @@ func problemOf(err error) problem {
 		return problem{status: http.StatusServiceUnavailable, key: "err_unavailable", code: "auth_unavailable",
 			msg: "The sign-in service is unreachable, so the session could not be renewed; try again shortly.", retryAfter: 5}
 	case errors.Is(err, authclient.ErrUnauthorized):
-		return problem{status: http.StatusUnauthorized, key: "err_credentials", code: "invalid_credentials", msg: "Incorrect username or password."}
+		return problem{status: http.StatusUnauthorized, key: "err_credentials", code: "bad_credentials", msg: "Incorrect username or password."}
 	case errors.Is(err, authclient.ErrRateLimited):
 		secs := 60
 		if errors.As(err, &ae) && ae.RetryAfter > 0 {

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/jwt-micro-system/shared/jwtauth"
 	"github.com/jwt-micro-system/web-frontend/internal/authclient"
 	"github.com/jwt-micro-system/web-frontend/internal/session"
 )
@@ -23,6 +24,7 @@ var (
 	errMissingFields = errors.New("username or password missing")
 	errTooLong       = errors.New("username or password too long")
 	errPanic         = errors.New("panic serving request")
+	errBadBearer     = errors.New("bearer token refused") // wraps the Verifier's error
 )
 
 // problem is how an error is answered: the status, the page text (a
@@ -58,6 +60,9 @@ func problemOf(err error) problem {
 		return problem{status: http.StatusBadRequest, key: "err_missing_fields", code: "bad_request", msg: "Enter a username and a password."}
 	case errors.Is(err, errTooLong):
 		return problem{status: http.StatusBadRequest, key: "err_too_long", code: "bad_request", msg: "The username or password is too long."}
+	case errors.Is(err, errBadBearer):
+		return problem{status: http.StatusUnauthorized, code: "invalid_token",
+			msg: "The bearer token is invalid (" + string(jwtauth.ReasonOf(err)) + "); log in again to get a new one."}
 	case errors.Is(err, session.ErrNoSession):
 		return problem{status: http.StatusUnauthorized, key: "msg_expired", code: "login_required", msg: "Log in first: send the session cookie or an Authorization: Bearer token."}
 	case errors.Is(err, session.ErrExpired):
@@ -109,7 +114,10 @@ func (p problem) setRetryAfter(w http.ResponseWriter) {
 func writeAPIError(w http.ResponseWriter, err error) {
 	p := problemOf(err)
 	p.setRetryAfter(w)
-	if p.status == http.StatusUnauthorized {
+	switch {
+	case errors.Is(err, errBadBearer):
+		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
+	case p.status == http.StatusUnauthorized:
 		w.Header().Set("WWW-Authenticate", `Bearer realm="web-frontend"`)
 	}
 	writeJSONError(w, p.status, p.code, p.msg)

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -169,10 +170,8 @@ func requireSession(mode authMode, verifier *jwtauth.Verifier, sessions *session
 			if tok, ok := bearerToken(r); ok && mode == apiMode {
 				claims, err := verifier.Verify(tok)
 				if err != nil {
-					reason := jwtauth.ReasonOf(err)
-					metrics.Session("invalid", "bearer_"+string(reason))
-					w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
-					writeJSONError(w, http.StatusUnauthorized, "invalid_token", "The bearer token is invalid ("+string(reason)+"); log in again to get a new one.")
+					metrics.Session("invalid", "bearer_"+string(jwtauth.ReasonOf(err)))
+					writeAPIError(w, fmt.Errorf("%w: %w", errBadBearer, err))
 					return
 				}
 				metrics.Session("ok", "bearer")

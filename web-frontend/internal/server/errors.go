@@ -123,6 +123,7 @@ func writeAPIError(w http.ResponseWriter, err error) {
 	writeJSONError(w, p.status, p.code, p.msg)
 }
 
+// handleError and handleAPIError answer every request with err (404, 405).
 func handleError(rd *renderer, err error) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) { rd.fail(w, r, err) }
 }

@@ -12,8 +12,6 @@ import (
 // routes is the one place that lists every route and its middleware.
 func routes(log *slog.Logger, opts Options, d Deps) http.Handler {
 	rd := &renderer{log: log, pages: d.Pages, version: opts.Version, sessions: d.Sessions}
-	pageAuth := requireSession(pageMode, d.Verifier, d.Sessions, d.Metrics, rd)
-	apiAuth := requireSession(apiMode, d.Verifier, d.Sessions, d.Metrics, rd)
 
 	r := chi.NewRouter()
 	r.Use(requestid.Middleware)
@@ -37,14 +35,14 @@ func routes(log *slog.Logger, opts Options, d Deps) http.Handler {
 
 	// Pages: a session cookie is required; without one, /login.
 	r.Group(func(r chi.Router) {
-		r.Use(pageAuth)
+		r.Use(requireSession(pageMode, d.Verifier, d.Sessions, d.Metrics, rd))
 		r.Get("/", handleDashboard(rd, d.Now))
 		r.Get("/admin", handleAdmin(log, rd, d.Auth, d.Sessions))
 	})
 
 	// JSON API: a session cookie or a bearer token; without one, 401 JSON.
 	r.Route("/api", func(r chi.Router) {
-		r.Use(apiAuth)
+		r.Use(requireSession(apiMode, d.Verifier, d.Sessions, d.Metrics, rd))
 		r.NotFound(handleAPIError(errNotFound))
 		r.MethodNotAllowed(handleAPIError(errMethod))
 		r.Get("/me", handleAPIMe())

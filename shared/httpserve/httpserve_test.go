@@ -6,7 +6,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"testing"
+	"time"
 )
 
 func listen(tb testing.TB) net.Listener {
@@ -61,5 +63,80 @@ func TestRunReturnsServeErrors(t *testing.T) {
 	err := Run(context.Background(), slog.New(slog.DiscardHandler), &http.Server{}, ln)
 	if err == nil {
 		t.Fatal("Run on a closed listener returned nil")
+	}
+}
+
+func TestNewLimits(t *testing.T) {
+	defaults := Config{ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second,
+		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 32 << 10}
+	larger := defaults
+	larger.MaxHeaderBytes = 64 << 10
+	all := Config{ReadHeaderTimeout: time.Second, ReadTimeout: 2 * time.Second,
+		WriteTimeout: 3 * time.Second, IdleTimeout: 4 * time.Second, MaxHeaderBytes: 1 << 10}
+	tests := []struct {
+		name      string
+		cfg, want Config
+	}{
+		{"defaults", Config{}, defaults},
+		{"larger headers", Config{MaxHeaderBytes: 64 << 10}, larger},
+		{"all set", all, all},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := New(slog.New(slog.DiscardHandler), http.NotFoundHandler(), tt.cfg)
+			got := Config{ReadHeaderTimeout: srv.ReadHeaderTimeout, ReadTimeout: srv.ReadTimeout,
+				WriteTimeout: srv.WriteTimeout, IdleTimeout: srv.IdleTimeout, MaxHeaderBytes: srv.MaxHeaderBytes}
+			if got != tt.want {
+				t.Errorf("got %+v, want %+v", got, tt.want)
+			}
+			if srv.Handler == nil || srv.ErrorLog == nil {
+				t.Error("New left Handler or ErrorLog unset")
+			}
+		})
+	}
+}
+
+// A request whose headers pass MaxHeaderBytes gets 431 from a server New
+// built; a normal one is served.
+func TestNewRefusesHugeHeaders(t *testing.T) {
+	ln := listen(t)
+	log := slog.New(slog.DiscardHandler)
+	srv := New(log, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = io.WriteString(w, "ok")
+	}), Config{MaxHeaderBytes: 1 << 10})
+	ctx, cancel := context.WithCancel(context.Background())
+	runErr := make(chan error, 1)
+	go func() { runErr <- Run(ctx, log, srv, ln) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-runErr; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	})
+	tests := []struct {
+		name   string
+		header string
+		want   int
+	}{
+		{"small", strings.Repeat("a", 100), http.StatusOK},
+		// net/http allows 4 KiB of slack above MaxHeaderBytes.
+		{"huge", strings.Repeat("a", 16<<10), http.StatusRequestHeaderFieldsTooLarge},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, err := http.NewRequest(http.MethodGet, "http://"+ln.Addr().String()+"/", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("X-Pad", tt.header)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != tt.want {
+				t.Errorf("got %d, want %d", resp.StatusCode, tt.want)
+			}
+		})
 	}
 }

@@ -1,8 +1,11 @@
 package jwtauth_test
 
 import (
+	"errors"
 	"fmt"
 	"time"
+
+	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/jwt-micro-system/shared/jwtauth"
 	"github.com/jwt-micro-system/shared/secretkey"
@@ -41,4 +44,19 @@ func ExampleVerifier_Verify_rejected() {
 	_, err := verifier.Verify("eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJzdWIiOiJhbGljZSIsInJvbGUiOiJhZG1pbiJ9.")
 	fmt.Println(jwtauth.ReasonOf(err))
 	// Output: bad_algorithm
+}
+
+func ExampleVerifier_Verify_expired() {
+	keys, _ := secretkey.NewKeys("t3st-s3cret-0123456789-abcdefghijklmnop", "")
+	issued := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+	issuer, _ := jwtauth.NewIssuer(keys, jwtauth.IssuerConfig{TTL: time.Minute, Now: func() time.Time { return issued }})
+	token, _, _ := issuer.Issue("alice", "user")
+
+	// An hour later, beyond any leeway, golang-jwt refuses it; the Reason
+	// says why, and golang-jwt's error is still there underneath.
+	later := func() time.Time { return issued.Add(time.Hour) }
+	verifier, _ := jwtauth.NewVerifier(keys, jwtauth.VerifierConfig{Leeway: 5 * time.Second, Now: later})
+	_, err := verifier.Verify(token)
+	fmt.Println(jwtauth.ReasonOf(err), errors.Is(err, jwt.ErrTokenExpired))
+	// Output: expired true
 }

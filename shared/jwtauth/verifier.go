@@ -41,11 +41,15 @@ const (
 )
 
 // Error is a token rejection: the Reason, and the underlying error for logs.
+// When golang-jwt refused the token, Err is its error, so errors.Is(err,
+// jwt.ErrTokenExpired) and the like hold for the rejection too.
 type Error struct {
 	Reason Reason
 	Err    error
 }
 
+// Error returns the Reason and the underlying error; it never contains the
+// token.
 func (e *Error) Error() string {
 	if e.Err == nil {
 		return "token rejected: " + string(e.Reason)
@@ -53,6 +57,7 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("token rejected: %s: %v", e.Reason, e.Err)
 }
 
+// Unwrap returns the underlying error.
 func (e *Error) Unwrap() error { return e.Err }
 
 func reject(r Reason, msg string) *Error {

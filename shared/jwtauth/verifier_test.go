@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/golang-jwt/jwt/v5"
 )
 
 func TestVerifierRefusesHostileTokens(t *testing.T) {
@@ -179,5 +181,43 @@ func TestReasonOf(t *testing.T) {
 		if got := ReasonOf(tt.err); got != tt.want {
 			t.Errorf("ReasonOf(%v): got %q, want %q", tt.err, got, tt.want)
 		}
+	}
+}
+
+// A rejection by golang-jwt keeps its error underneath the Reason, on the
+// first sight of a token and from the cache alike.
+func TestRejectionsWrapGolangJWTErrors(t *testing.T) {
+	ks := mustKeys(t, testSecret, "")
+	hdr := map[string]any{"alg": "HS256", "kid": ks.Current().ID()}
+	good := goodPayload()
+	tests := []struct {
+		name    string
+		payload map[string]any
+		want    error
+	}{
+		{"expired", with(good, "exp", testNow.Add(-time.Hour).Unix()), jwt.ErrTokenExpired},
+		{"future nbf", with(good, "nbf", testNow.Add(time.Hour).Unix()), jwt.ErrTokenNotValidYet},
+		{"future iat", with(good, "iat", testNow.Add(time.Hour).Unix()), jwt.ErrTokenUsedBeforeIssued},
+		{"wrong iss", with(good, "iss", "someone-else"), jwt.ErrTokenInvalidIssuer},
+		{"no exp", with(good, "exp", nil), jwt.ErrTokenRequiredClaimMissing},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := mustVerifier(t, ks, VerifierConfig{}).Verify(craft(t, hdr, tt.payload, hs256, testSecret, ""))
+			if !errors.Is(err, tt.want) {
+				t.Errorf("got %v, want it to wrap %v", err, tt.want)
+			}
+		})
+	}
+
+	clock := newMutableClock(testNow)
+	v := mustVerifier(t, ks, VerifierConfig{Now: clock.Now})
+	token := craft(t, hdr, good, hs256, testSecret, "")
+	if _, err := v.Verify(token); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(time.Hour)
+	if _, err := v.Verify(token); !errors.Is(err, jwt.ErrTokenExpired) || ReasonOf(err) != ReasonExpired {
+		t.Errorf("cached, expired: got %v (reason %q), want reason %q wrapping %v", err, ReasonOf(err), ReasonExpired, jwt.ErrTokenExpired)
 	}
 }

@@ -29,7 +29,11 @@ type refreshRequest struct {
 
 func handleLogin(accounts *account.Service, iss *jwtauth.Issuer, lim *bruteforce.Limiter, m *metrics, now func() time.Time) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		username, password, aerr := decodeLogin(c.ContentType(), c.Request.Body)
+		ct := c.ContentType()
+		if isForm(ct) {
+			ct = c.GetHeader("Content-Type") // with its charset, which decodeForm checks
+		}
+		username, password, aerr := decodeLogin(ct, c.Request.Body)
 		if aerr != nil {
 			m.login("bad_request")
 			fail(c, aerr)

@@ -71,9 +71,15 @@ func decodeForm(contentType string, body io.Reader) (map[string]string, *apiErro
 	return form, nil
 }
 
-// loginFormFields are the fields a form login may carry: those of the JSON
-// body and those FastAPI's OAuth2PasswordRequestForm sends.
-var loginFormFields = []string{"username", "user_id", "password", "role", "grant_type", "scope", "client_id", "client_secret"}
+// isLoginFormField reports whether a form login may carry the field: those
+// of the JSON body and those FastAPI's OAuth2PasswordRequestForm sends.
+func isLoginFormField(k string) bool {
+	switch k {
+	case "username", "user_id", "password", "role", "grant_type", "scope", "client_id", "client_secret":
+		return true
+	}
+	return false
+}
 
 // decodeLoginForm reads a form login into req. Unknown fields are refused,
 // as in the JSON body. grant_type, when sent, must be "password"; scope and
@@ -85,7 +91,7 @@ func decodeLoginForm(contentType string, body io.Reader, req *loginRequest) *api
 		return aerr
 	}
 	for k := range form {
-		if !slices.Contains(loginFormFields, k) {
+		if !isLoginFormField(k) {
 			return badRequest("unknown_field", fmt.Sprintf("unknown field %q; see /openapi.yaml", k))
 		}
 	}

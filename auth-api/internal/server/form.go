@@ -90,7 +90,7 @@ func decodeLoginForm(contentType string, body io.Reader, req *loginRequest) *api
 	if aerr != nil {
 		return aerr
 	}
-	for k := range form {
+	for _, k := range slices.Sorted(maps.Keys(form)) {
 		if !isLoginFormField(k) {
 			return badRequest("unknown_field", fmt.Sprintf("unknown field %q; see /openapi.yaml", k))
 		}

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -144,7 +145,7 @@ func TestOAuth2TokenSourceRefreshes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := srv.grantTypes(), []string{"password", "refresh_token"}; !equalStrings(got, want) {
+	if got, want := srv.grantTypes(), []string{"password", "refresh_token"}; !slices.Equal(got, want) {
 		t.Fatalf("got grant types %q, want %q", got, want)
 	}
 	checkAccessToken(t, ts, second.AccessToken, "alice")
@@ -203,18 +204,6 @@ func TestOAuth2TokenSourceRotatesEveryTime(t *testing.T) {
 	if got := srv.grantTypes(); len(got) != 6 || got[0] != "password" || got[5] != "refresh_token" {
 		t.Errorf("got grant types %q, want password then 5 × refresh_token", got)
 	}
-}
-
-func equalStrings(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // tokenReq is a /token request with a form body.

@@ -18,6 +18,7 @@ import (
 )
 
 // hostileBodies are sent to every JSON endpoint; each must get a JSON 4xx.
+// (/login also takes the form body, as a login.)
 var hostileBodies = []struct {
 	name        string
 	body        string
@@ -96,6 +97,9 @@ func TestLogin(t *testing.T) {
 		})
 	}
 	for _, tt := range hostileBodies {
+		if tt.contentType == formType {
+			continue // a login may be a form (form_test.go)
+		}
 		t.Run("hostile/"+tt.name, func(t *testing.T) {
 			checkError(t, ts.do(t, request{method: "POST", path: "/login", body: tt.body, contentType: tt.contentType}), tt.status, tt.code)
 		})

@@ -50,6 +50,7 @@ func addRoutes(r *gin.Engine, d routeDeps) {
 	r.POST("/login", handleLogin(d.accounts, d.issuer, d.limiter, d.metrics, d.cfg.Now))
 	r.POST("/refresh", handleRefresh(d.accounts, d.issuer, d.metrics))
 	r.POST("/logout", handleLogout(d.accounts))
+	r.POST("/token", handleToken(d.accounts, d.issuer, d.limiter, d.metrics, d.cfg.Now))
 
 	authed := r.Group("/", requireToken(d.verifier, d.metrics))
 	authed.GET("/me", handleMe())

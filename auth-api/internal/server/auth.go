@@ -36,14 +36,19 @@ func handleLogin(accounts *account.Service, iss *jwtauth.Issuer, lim *bruteforce
 			return
 		}
 		addr := c.ClientIP()
-		if wait, ok := lim.Begin(username, addr, now()); !ok {
+		ctx, cancel := timeout(c)
+		defer cancel()
+		wait, ok, err := lim.Begin(ctx, username, addr, now())
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		if !ok {
 			m.login("rate_limited")
 			requestLogger(c).Warn("login rate limited", "user", username, "client_ip", addr)
 			fail(c, tooManyAttempts(wait))
 			return
 		}
-		ctx, cancel := timeout(c)
-		defer cancel()
 		u, err := accounts.Authenticate(ctx, username, password)
 		if errors.Is(err, account.ErrBadCredentials) {
 			m.login("invalid_credentials")
@@ -53,7 +58,10 @@ func handleLogin(accounts *account.Service, iss *jwtauth.Issuer, lim *bruteforce
 			fail(c, err)
 			return
 		}
-		lim.Succeeded(username, addr)
+		if err := lim.Succeeded(ctx, username, addr, now()); err != nil {
+			fail(c, err)
+			return
+		}
 		access, _, err := iss.Issue(u.Username, u.Role)
 		if err != nil {
 			fail(c, err)
@@ -99,7 +107,10 @@ func decodeRefreshToken(c *gin.Context) (string, *apiError) {
 	return req.RefreshToken, nil
 }
 
-func handleRefresh(accounts *account.Service, iss *jwtauth.Issuer, m *metrics) gin.HandlerFunc {
+// handleRefresh rotates a refresh token. Refreshes are limited per client
+// address (lim) and per family (the account service): 429 with
+// Retry-After.
+func handleRefresh(accounts *account.Service, iss *jwtauth.Issuer, lim *bruteforce.Limiter, m *metrics, now func() time.Time) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		presented, aerr := decodeRefreshToken(c)
 		if aerr != nil {
@@ -109,7 +120,26 @@ func handleRefresh(accounts *account.Service, iss *jwtauth.Issuer, m *metrics) g
 		}
 		ctx, cancel := timeout(c)
 		defer cancel()
+		addr := c.ClientIP()
+		wait, ok, err := lim.BeginRefresh(ctx, addr, now())
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		if !ok {
+			m.refresh("rate_limited")
+			requestLogger(c).Warn("refresh rate limited", "client_ip", addr)
+			fail(c, tooManyRefreshes(wait))
+			return
+		}
 		u, next, err := accounts.Refresh(ctx, presented)
+		var limited *account.TooManyRefreshesError
+		if errors.As(err, &limited) {
+			m.refresh("rate_limited")
+			requestLogger(c).Warn("refresh rate limited: family", "client_ip", addr)
+			fail(c, tooManyRefreshes(limited.Wait))
+			return
+		}
 		var refused *account.RefreshError
 		if errors.As(err, &refused) {
 			m.refresh(refused.Outcome)

@@ -17,7 +17,7 @@ func TestCleanupDeletesExpiredTokens(t *testing.T) {
 	ctx, stop := context.WithCancel(context.Background())
 	swept := make(chan time.Time, 1)
 	// Cleanup runs its first round at once; stop it after that round.
-	go ts.accounts.Cleanup(ctx, time.Hour, ts.ForgetStaleAttempts, func(now time.Time) { swept <- now; stop() })
+	go ts.accounts.Cleanup(ctx, time.Hour, ts.ForgetStaleAttempts, func(_ context.Context, now time.Time) error { swept <- now; stop(); return nil })
 	if now := <-swept; !now.Equal(ts.clock.Now()) {
 		t.Errorf("cleanup swept at %v, want the service clock's %v", now, ts.clock.Now())
 	}

@@ -53,13 +53,17 @@ func handleLogin(accounts *account.Service, iss *jwtauth.Issuer, lim *bruteforce
 // session. Errors are for fail or failToken to map.
 func passwordLogin(c *gin.Context, accounts *account.Service, iss *jwtauth.Issuer, lim *bruteforce.Limiter, m *metrics, now func() time.Time, username, password string) (tokenResponse, error) {
 	addr := c.ClientIP()
-	if wait, ok := lim.Begin(username, addr, now()); !ok {
+	ctx, cancel := timeout(c)
+	defer cancel()
+	wait, ok, err := lim.Begin(ctx, username, addr, now())
+	if err != nil {
+		return tokenResponse{}, err
+	}
+	if !ok {
 		m.login("rate_limited")
 		requestLogger(c).Warn("login rate limited", "user", username, "client_ip", addr)
 		return tokenResponse{}, tooManyAttempts(wait)
 	}
-	ctx, cancel := timeout(c)
-	defer cancel()
 	u, err := accounts.Authenticate(ctx, username, password)
 	if errors.Is(err, account.ErrBadCredentials) {
 		m.login("invalid_credentials")
@@ -68,7 +72,9 @@ func passwordLogin(c *gin.Context, accounts *account.Service, iss *jwtauth.Issue
 	if err != nil {
 		return tokenResponse{}, err
 	}
-	lim.Succeeded(username, addr)
+	if err := lim.Succeeded(ctx, username, addr, now()); err != nil {
+		return tokenResponse{}, err
+	}
 	access, _, err := iss.Issue(u.Username, u.Role)
 	if err != nil {
 		return tokenResponse{}, err
@@ -111,7 +117,10 @@ func decodeRefreshToken(c *gin.Context) (string, *apiError) {
 	return req.RefreshToken, nil
 }
 
-func handleRefresh(accounts *account.Service, iss *jwtauth.Issuer, m *metrics) gin.HandlerFunc {
+// handleRefresh rotates a refresh token. Refreshes are limited per client
+// address (lim) and per family (the account service): 429 with
+// Retry-After.
+func handleRefresh(accounts *account.Service, iss *jwtauth.Issuer, lim *bruteforce.Limiter, m *metrics, now func() time.Time) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		presented, aerr := decodeRefreshToken(c)
 		if aerr != nil {
@@ -119,7 +128,7 @@ func handleRefresh(accounts *account.Service, iss *jwtauth.Issuer, m *metrics) g
 			fail(c, aerr)
 			return
 		}
-		resp, err := refreshSession(c, accounts, iss, m, presented)
+		resp, err := refreshSession(c, accounts, iss, lim, m, now, presented)
 		if err != nil {
 			fail(c, err)
 			return
@@ -131,10 +140,26 @@ func handleRefresh(accounts *account.Service, iss *jwtauth.Issuer, m *metrics) g
 // refreshSession is the one refresh code path, of /refresh and of /token's
 // refresh_token grant: the account service rotates the token, and a new
 // access token is signed for the user as the store knows it now.
-func refreshSession(c *gin.Context, accounts *account.Service, iss *jwtauth.Issuer, m *metrics, presented string) (tokenResponse, error) {
+func refreshSession(c *gin.Context, accounts *account.Service, iss *jwtauth.Issuer, lim *bruteforce.Limiter, m *metrics, now func() time.Time, presented string) (tokenResponse, error) {
 	ctx, cancel := timeout(c)
 	defer cancel()
+	addr := c.ClientIP()
+	wait, ok, err := lim.BeginRefresh(ctx, addr, now())
+	if err != nil {
+		return tokenResponse{}, err
+	}
+	if !ok {
+		m.refresh("rate_limited")
+		requestLogger(c).Warn("refresh rate limited", "client_ip", addr)
+		return tokenResponse{}, tooManyRefreshes(wait)
+	}
 	u, next, err := accounts.Refresh(ctx, presented)
+	var limited *account.TooManyRefreshesError
+	if errors.As(err, &limited) {
+		m.refresh("rate_limited")
+		requestLogger(c).Warn("refresh rate limited: family", "client_ip", addr)
+		return tokenResponse{}, tooManyRefreshes(limited.Wait)
+	}
 	var refused *account.RefreshError
 	if errors.As(err, &refused) {
 		m.refresh(refused.Outcome)

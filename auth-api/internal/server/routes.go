@@ -48,7 +48,7 @@ func addRoutes(r *gin.Engine, d routeDeps) {
 	r.GET("/token-key", handleTokenKey(d.keys, d.cfg.Issuer, d.cfg.Audience))
 
 	r.POST("/login", handleLogin(d.accounts, d.issuer, d.limiter, d.metrics, d.cfg.Now))
-	r.POST("/refresh", handleRefresh(d.accounts, d.issuer, d.metrics))
+	r.POST("/refresh", handleRefresh(d.accounts, d.issuer, d.limiter, d.metrics, d.cfg.Now))
 	r.POST("/logout", handleLogout(d.accounts))
 	r.POST("/token", handleToken(d.accounts, d.issuer, d.limiter, d.metrics, d.cfg.Now))
 

@@ -89,7 +89,7 @@ func handleToken(accounts *account.Service, iss *jwtauth.Issuer, lim *bruteforce
 		if req.grantType == grantPassword {
 			resp, err = passwordLogin(c, accounts, iss, lim, m, now, req.username, req.password)
 		} else {
-			resp, err = refreshSession(c, accounts, iss, m, req.refreshToken)
+			resp, err = refreshSession(c, accounts, iss, lim, m, now, req.refreshToken)
 		}
 		if err != nil {
 			failToken(c, err)

@@ -286,8 +286,10 @@ func (l *load) run(ctx context.Context, wg *sync.WaitGroup) {
 	for range 4 {
 		worker(20*time.Millisecond, l.sessionRequest)
 	}
+	// Each refresher keeps one family rotating below auth-api's default
+	// REFRESH_RATE_PER_FAMILY (60 a minute), which would answer 429.
 	for i := range 2 {
-		worker(100*time.Millisecond, l.refresher(i))
+		worker(1500*time.Millisecond, l.refresher(i))
 	}
 }
 

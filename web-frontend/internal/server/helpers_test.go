@@ -47,8 +47,9 @@ func (c *clock) fn() func() time.Time    { return c.Now }
 
 // fakeAuth is an in-memory auth-api that behaves like the real one where
 // the frontend can tell: refresh rotation with reuse detection (a reused
-// refresh token revokes its family), logout, admin-only /users, 429 and
-// 503 on demand.
+// refresh token revokes its family, except that within fakeReuseInterval
+// of its rotation it gets the same successor again), logout, admin-only
+// /users, 429 and 503 on demand.
 type fakeAuth struct {
 	clock  *clock
 	issuer *jwtauth.Issuer
@@ -71,7 +72,12 @@ type fakeAuth struct {
 type refreshEntry struct {
 	user, role, family string
 	used               bool
+	next               string    // the successor, once used
+	usedAt             time.Time // when it was used
 }
+
+// fakeReuseInterval is auth-api's default REFRESH_REUSE_INTERVAL.
+const fakeReuseInterval = 30 * time.Second
 
 // fakeUsers returns the accounts of the fake: username -> password, role.
 func fakeUsers() map[string][2]string {
@@ -101,16 +107,23 @@ func randToken() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-func (f *fakeAuth) pair(w http.ResponseWriter, user, role, family string) {
+func (f *fakeAuth) pair(w http.ResponseWriter, user, role, family string) string {
+	return f.pairWith(w, user, role, family, randToken())
+}
+
+// pairWith answers with a new access token and the refresh token rt.
+func (f *fakeAuth) pairWith(w http.ResponseWriter, user, role, family, rt string) string {
 	access, _, err := f.issuer.Issue(user, role)
 	if err != nil {
 		http.Error(w, err.Error(), 500)
-		return
+		return ""
 	}
-	rt := randToken()
-	f.refresh[rt] = &refreshEntry{user: user, role: role, family: family}
+	if f.refresh[rt] == nil {
+		f.refresh[rt] = &refreshEntry{user: user, role: role, family: family}
+	}
 	writeJSON(w, 200, map[string]any{"access_token": access, "token_type": "Bearer", "expires_in": int(tokenTTL.Seconds()),
 		"refresh_token": rt, "token": access})
+	return rt
 }
 
 func (f *fakeAuth) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -157,12 +170,14 @@ func (f *fakeAuth) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case !ok || f.families[e.family]:
 			writeJSONError(w, 401, "invalid_token", "refresh token invalid")
+		case e.used && !f.refresh[e.next].used && f.clock.Now().Sub(e.usedAt) < fakeReuseInterval:
+			f.pairWith(w, e.user, e.role, e.family, e.next)
 		case e.used:
 			f.families[e.family] = true // reuse: revoke the family
 			writeJSONError(w, 401, "invalid_token", "refresh token reused")
 		default:
-			e.used = true
-			f.pair(w, e.user, e.role, e.family)
+			e.used, e.usedAt = true, f.clock.Now()
+			e.next = f.pair(w, e.user, e.role, e.family)
 		}
 	case "POST /logout":
 		f.mu.Lock()

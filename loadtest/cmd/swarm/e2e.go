@@ -40,13 +40,15 @@ func e2e(ctx context.Context, getenv func(string) string, out io.Writer) (err er
 	}
 	nd, err := newDeployment(ctx, d.Stack, images, map[string]string{
 		"BCRYPT_COST": "10", "LOG_LEVEL": "warn",
-	}, out)
+	}, getenv("SWARM_ROUTING") == "mesh", out)
 	nd.CreatedSwarm = created
 	*d = *nd
 	if err != nil {
 		return err
 	}
-	c := newClient(fmt.Sprintf("http://127.0.0.1:%d", d.WebPort), fmt.Sprintf("http://127.0.0.1:%d", d.APIPort))
+	bctx, stopBackends := context.WithCancel(ctx)
+	defer stopBackends()
+	c := newClient(d.backends(bctx))
 	deployStart := time.Now()
 	if err := d.waitHealthy(ctx, c, 4*time.Minute); err != nil {
 		return err

@@ -45,23 +45,31 @@ bench: ## run the Go benchmarks (benchstat-ready; BENCHTIME, BENCHCOUNT)
 fuzz: ## run each fuzz target for FUZZTIME (default 60s)
 	FUZZTIME=$(FUZZTIME) bash scripts/fuzz.sh
 
-load: ## wrk on loopback: auth cost, login rate vs bcrypt, memory (LOAD_DURATION=10s)
-	bash scripts/load.sh
+load: ## wrk on loopback, interleaved with a trivial server: ratios, logins vs bcrypt, memory (LOAD_DURATION=10s)
+	$(GO) run ./loadtest/cmd/load
+
+SOAK_DURATION ?= 2m
+SOAK_WORKERS  ?= 8
 
 soak: ## mixed load on loopback for SOAK_DURATION (default 2m): no 5xx, nothing lost, flat RSS
-	bash scripts/soak.sh
+	$(GO) run ./loadtest/cmd/soak -duration $(SOAK_DURATION) -workers $(SOAK_WORKERS)
 
-clean: ## remove build output
+clean: ## remove build output; stop the stack and remove the images it made (the database volume stays)
 	rm -rf $(BIN)
+	@if command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1; then \
+		scripts/down.sh --images; \
+	else \
+		echo "clean: no Docker engine answers: no images to remove"; \
+	fi
 
 # ---- Docker Compose stack (scripts/*.sh; v2 plugin or docker-compose v1) ----
 .PHONY: up down logs e2e builder-image
 
-up: ## create .env if missing (fresh secrets), print the login, compose up --build (OFFLINE=1: no registry)
+up: ## check Docker, builder image (offline one if no registry), .env (fresh secrets), compose up --build
 	@scripts/up.sh $(UP_ARGS)
 
-down: ## stop and remove the stack's containers (the database volume stays; DOWN_ARGS=-v removes it)
-	@scripts/compose.sh down $(DOWN_ARGS)
+down: ## stop and remove the stack's containers (DOWN_ARGS=-v: the database volume too; --images: our images)
+	@scripts/down.sh $(DOWN_ARGS)
 
 logs: ## follow the stack's logs
 	@scripts/compose.sh logs -f --tail=100

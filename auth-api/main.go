@@ -49,28 +49,29 @@ const usage = `usage:
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args, os.Stdin, os.Stdout); err != nil {
+	if err := run(ctx, os.Args, os.Getenv, os.Stdin, os.Stdout); err != nil {
 		fmt.Fprintf(os.Stderr, "auth-api: %v\n", err)
 		os.Exit(1)
 	}
 }
 
-// run dispatches the subcommand in args[1:].
-func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) error {
+// run dispatches the subcommand in args[1:]. The environment is read only
+// through getenv, overlaid on ./.env when that file exists.
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout io.Writer) error {
 	cmd := "serve"
 	if len(args) > 1 {
 		cmd = args[1]
 	}
 	switch cmd {
 	case "serve":
-		return serve(ctx, stdout)
+		return serve(ctx, getenv, stdout)
 	case "users":
 		if len(args) < 3 || args[2] != "add" {
 			return errors.New("usage: auth-api users add NAME [--role admin|user] (password on stdin)")
 		}
-		return addUser(ctx, args[3:], stdin, stdout)
+		return addUser(ctx, args[3:], getenv, stdin, stdout)
 	case "healthcheck":
-		return healthcheck(ctx)
+		return healthcheck(ctx, getenv)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, version)
 		return nil
@@ -81,16 +82,17 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 	return fmt.Errorf("unknown command %q\n%s", cmd, usage)
 }
 
-// loadConfig reads .env (when present) and the environment.
-func loadConfig() (*config.Config, error) {
-	if err := envfile.Load(".env"); err != nil {
+// loadConfig reads the environment through getenv, overlaid on .env.
+func loadConfig(getenv func(string) string) (*config.Config, error) {
+	getenv, err := envfile.Getenv(".env", getenv)
+	if err != nil {
 		return nil, err
 	}
-	return config.Load()
+	return config.Load(getenv)
 }
 
-func serve(ctx context.Context, stdout io.Writer) error {
-	cfg, err := loadConfig()
+func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
+	cfg, err := loadConfig(getenv)
 	if err != nil {
 		return err
 	}
@@ -100,22 +102,24 @@ func serve(ctx context.Context, stdout io.Writer) error {
 	}
 	log := slog.New(slog.NewJSONHandler(stdout, &slog.HandlerOptions{Level: cfg.Level}))
 
-	st, err := store.OpenSQLite(ctx, cfg.DatabasePath)
+	st, err := openStore(ctx, cfg)
 	if err != nil {
 		return fmt.Errorf("DATABASE_URL: %w", err)
 	}
 	defer st.Close()
-	if err := server.EnsureAdmin(ctx, log, st, cfg.BootstrapUsername, cfg.BootstrapPassword, cfg.BcryptCost, time.Now()); err != nil {
+	accounts, err := account.New(st, account.Config{BcryptCost: cfg.BcryptCost, RefreshTokenTTL: cfg.RefreshTokenTTL, Log: log})
+	if err != nil {
+		return err
+	}
+	if err := accounts.EnsureAdmin(ctx, cfg.BootstrapUsername, cfg.BootstrapPassword); err != nil {
 		return err
 	}
 	srv, err := server.NewServer(log, server.Config{
-		Issuer:          cfg.Issuer,
-		Audience:        cfg.Audience,
-		AccessTokenTTL:  cfg.AccessTokenTTL,
-		RefreshTokenTTL: cfg.RefreshTokenTTL,
-		BcryptCost:      cfg.BcryptCost,
-		TrustedProxies:  cfg.TrustedProxies,
-	}, st, keys)
+		Issuer:         cfg.Issuer,
+		Audience:       cfg.Audience,
+		AccessTokenTTL: cfg.AccessTokenTTL,
+		TrustedProxies: cfg.TrustedProxies,
+	}, accounts, st, keys)
 	if err != nil {
 		return err
 	}
@@ -127,17 +131,34 @@ func serve(ctx context.Context, stdout io.Writer) error {
 	httpSrv := httpserve.New(log, srv, httpserve.Config{})
 	cleanupCtx, stopCleanup := context.WithCancel(ctx)
 	defer stopCleanup()
-	go srv.Cleanup(cleanupCtx, 10*time.Minute)
+	go accounts.Cleanup(cleanupCtx, 10*time.Minute, srv.ForgetStaleAttempts)
 
 	log.Info("listening", "addr", ln.Addr().String(), "version", version, "kid", keys.Current().ID(),
-		"issuer", cfg.Issuer, "database", cfg.DatabasePath)
+		"issuer", cfg.Issuer, "database", cfg.Database())
 	return httpserve.Run(ctx, log, httpSrv, ln)
+}
+
+// openStore opens the store DATABASE_URL names: PostgreSQL for postgres://
+// and postgresql://, else the SQLite file.
+func openStore(ctx context.Context, cfg *config.Config) (store.Store, error) {
+	if cfg.Postgres() {
+		st, err := store.OpenPostgres(ctx, cfg.DatabaseURL)
+		if err != nil {
+			return nil, err
+		}
+		return st, nil
+	}
+	st, err := store.OpenSQLite(ctx, cfg.DatabasePath)
+	if err != nil {
+		return nil, err
+	}
+	return st, nil
 }
 
 // addUser implements "users add NAME [--role ROLE]", reading the password
 // from the first line of stdin (for docker compose exec -T ... < file, or a
 // pipe).
-func addUser(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) error {
+func addUser(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout io.Writer) error {
 	fs := flag.NewFlagSet("users add", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	role := fs.String("role", account.RoleUser, "admin or user")
@@ -170,21 +191,21 @@ func addUser(ctx context.Context, args []string, stdin io.Reader, stdout io.Writ
 	if err := account.ValidatePassword(password); err != nil {
 		return err
 	}
-	cfg, err := loadConfig()
+	cfg, err := loadConfig(getenv)
 	if err != nil {
 		return err
 	}
-	st, err := store.OpenSQLite(ctx, cfg.DatabasePath)
+	st, err := openStore(ctx, cfg)
 	if err != nil {
 		return fmt.Errorf("DATABASE_URL: %w", err)
 	}
 	defer st.Close()
-	hash, err := account.HashPassword(password, cfg.BcryptCost)
+	accounts, err := account.New(st, account.Config{BcryptCost: cfg.BcryptCost, RefreshTokenTTL: cfg.RefreshTokenTTL})
 	if err != nil {
 		return err
 	}
-	err = st.CreateUser(ctx, store.User{Username: name, PasswordHash: hash, Role: *role, CreatedAt: time.Now().Truncate(time.Second)})
-	if errors.Is(err, store.ErrDuplicate) {
+	_, err = accounts.CreateUser(ctx, name, password, *role)
+	if errors.Is(err, account.ErrDuplicate) {
 		return fmt.Errorf("user %q already exists (names are unique regardless of case)", name)
 	}
 	if err != nil {
@@ -209,9 +230,10 @@ func readPassword(stdin io.Reader) (string, error) {
 
 // healthcheck asks the running service on this host whether it is alive;
 // it is the container HEALTHCHECK of an image that has no shell or curl.
-func healthcheck(ctx context.Context) error {
-	if err := envfile.Load(".env"); err != nil {
+func healthcheck(ctx context.Context, getenv func(string) string) error {
+	getenv, err := envfile.Getenv(".env", getenv)
+	if err != nil {
 		return err
 	}
-	return healthprobe.Check(ctx, cmp.Or(os.Getenv("PORT"), "10000"))
+	return healthprobe.Check(ctx, cmp.Or(getenv("PORT"), "10000"))
 }

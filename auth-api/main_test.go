@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -12,12 +11,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/jwt-micro-system/shared/secretkey"
+	"github.com/jwt-micro-system/shared/servicetest"
 )
 
 // binary is the auth-api built once for the tests that run the real thing.
@@ -61,81 +59,31 @@ func baseEnv(extra ...string) []string {
 	return append(env, extra...)
 }
 
-// lines collects a process's output, safely for concurrent readers.
-type lines struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *lines) Write(p []byte) (int, error) { l.mu.Lock(); defer l.mu.Unlock(); return l.buf.Write(p) }
-func (l *lines) String() string              { l.mu.Lock(); defer l.mu.Unlock(); return l.buf.String() }
-
+// proc is a running auth-api (servicetest.Start: PORT=0, then its
+// "listening" log line).
 type proc struct {
-	cmd    *exec.Cmd
-	base   string
-	port   string
-	stdout *lines
-	stderr *lines
-	done   chan error
+	*servicetest.Proc
+	base, port     string
+	stdout, stderr *servicetest.Log
 }
 
 // start runs the binary in dir and waits for its "listening" log line.
 func start(t *testing.T, dir string, env []string) *proc {
 	t.Helper()
-	cmd := exec.Command(binary)
-	cmd.Dir, cmd.Env = dir, env
-	pr, pw := io.Pipe()
-	p := &proc{cmd: cmd, stdout: &lines{}, stderr: &lines{}, done: make(chan error, 1)}
-	cmd.Stdout, cmd.Stderr = io.MultiWriter(pw, p.stdout), p.stderr
-	if err := cmd.Start(); err != nil {
+	p, err := servicetest.Start(servicetest.Spec{Name: "auth-api", Path: binary, Dir: dir, Env: env, Timeout: 60 * time.Second})
+	if err != nil {
 		t.Fatal(err)
 	}
-	go func() { p.done <- cmd.Wait(); pw.Close() }()
-	t.Cleanup(func() {
-		if cmd.ProcessState == nil {
-			cmd.Process.Kill()
-			<-p.done
-		}
-	})
-	addr := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(pr)
-		for sc.Scan() {
-			var entry struct{ Msg, Addr string }
-			if json.Unmarshal(sc.Bytes(), &entry) == nil && entry.Msg == "listening" {
-				addr <- entry.Addr
-				break
-			}
-		}
-		io.Copy(io.Discard, pr)
-	}()
-	select {
-	case a := <-addr:
-		_, port, err := net.SplitHostPort(a)
-		if err != nil {
-			t.Fatalf("listening addr %q: %v", a, err)
-		}
-		p.port = port
-		p.base = "http://127.0.0.1:" + port
-	case err := <-p.done:
-		t.Fatalf("auth-api exited before listening: %v\nstderr: %s", err, p.stderr)
-	case <-time.After(60 * time.Second):
-		t.Fatalf("auth-api did not log \"listening\"; stdout: %s", p.stdout)
-	}
-	return p
+	t.Cleanup(func() { _ = p.Kill() })
+	_, port, _ := net.SplitHostPort(p.Addr)
+	return &proc{Proc: p, base: p.URL, port: port, stdout: p.Stdout, stderr: p.Stderr}
 }
 
 // stop sends SIGTERM and waits for a clean exit.
 func (p *proc) stop(t *testing.T) {
 	t.Helper()
-	p.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case err := <-p.done:
-		if err != nil {
-			t.Fatalf("exit after SIGTERM: %v; stderr: %s", err, p.stderr)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("auth-api did not stop after SIGTERM")
+	if err := p.Stop(30 * time.Second); err != nil {
+		t.Fatalf("exit after SIGTERM: %v; stderr: %s", err, p.stderr)
 	}
 }
 
@@ -314,7 +262,8 @@ func TestStartupRefusesBadConfig(t *testing.T) {
 		{"placeholder SECRET_KEY", []string{"SECRET_KEY=" + secretkey.ExamplePlaceholder}, "SECRET_KEY is a published placeholder"},
 		{"SECRET_KEY_PREVIOUS equal", []string{"SECRET_KEY=" + e2eSecret, "SECRET_KEY_PREVIOUS=" + e2eSecret}, "SECRET_KEY_PREVIOUS equals SECRET_KEY"},
 		{"cost too low", []string{"SECRET_KEY=" + e2eSecret, "BCRYPT_COST=4"}, "BCRYPT_COST=4 is out of range"},
-		{"unknown database scheme", []string{"SECRET_KEY=" + e2eSecret, "DATABASE_URL=postgres://x"}, `DATABASE_URL scheme "postgres"`},
+		{"unknown database scheme", []string{"SECRET_KEY=" + e2eSecret, "DATABASE_URL=mysql://x"}, `DATABASE_URL scheme "mysql"`},
+		{"postgres unreachable", []string{"SECRET_KEY=" + e2eSecret, "DATABASE_URL=postgres://u:pw@127.0.0.1:1/auth?connect_timeout=2"}, "DATABASE_URL: open database"},
 		{"database directory missing", []string{"SECRET_KEY=" + e2eSecret, "DATABASE_URL=sqlite:///nonexistent-dir/auth.db"}, "DATABASE_URL"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

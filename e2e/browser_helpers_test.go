@@ -42,18 +42,24 @@ type Site struct {
 	External bool
 }
 
-// NewSite returns the running stack named by E2E_FRONTEND_URL (and the
-// other E2E_* variables) when set, else starts both binaries with the
+// NewSite returns the running stack named by E2E_COMPOSE (the containers of
+// make e2e) or E2E_FRONTEND_URL (and the other E2E_* variables) when set,
+// else starts both binaries with the
 // given ACCESS_TOKEN_TTL (0 for the default).
 func NewSite(tb testing.TB, ttl time.Duration) *Site {
 	tb.Helper()
-	web := os.Getenv("E2E_FRONTEND_URL")
+	web, api := os.Getenv("E2E_FRONTEND_URL"), os.Getenv("E2E_API_URL")
+	if dc, ok := composeFromEnv(); ok {
+		// The compose project of make e2e: its published ports, asked now
+		// (a restarted container may have got others).
+		web, api = dc.url(tb, "web-frontend", "8080"), dc.url(tb, "auth-api", "10000")
+	}
 	if web == "" {
 		return &Site{Stack: StartStack(tb, ttl)}
 	}
-	api, user, pass := os.Getenv("E2E_API_URL"), os.Getenv("E2E_ADMIN_USER"), os.Getenv("E2E_ADMIN_PASSWORD")
+	user, pass := os.Getenv("E2E_ADMIN_USER"), os.Getenv("E2E_ADMIN_PASSWORD")
 	if api == "" || user == "" || pass == "" {
-		tb.Fatal("E2E_FRONTEND_URL is set: E2E_API_URL, E2E_ADMIN_USER and E2E_ADMIN_PASSWORD must be set too")
+		tb.Fatal("E2E_FRONTEND_URL or E2E_COMPOSE is set: E2E_API_URL (without E2E_COMPOSE), E2E_ADMIN_USER and E2E_ADMIN_PASSWORD must be set too")
 	}
 	s := &Stack{
 		// Only the URLs: the processes are not ours.

@@ -43,12 +43,9 @@ func tryPost(hc *http.Client, u, bearer string, in, out any) (int, error) {
 // kill9 kills the process without warning (SIGKILL) and waits for it.
 func (p *Proc) kill9(tb testing.TB) {
 	tb.Helper()
-	p.once.Do(func() {
-		if err := p.cmd.Process.Kill(); err != nil {
-			tb.Fatalf("kill -9 %s: %v", p.Name, err)
-		}
-		<-p.done
-	})
+	if err := p.p.Kill(); err != nil {
+		tb.Fatalf("kill -9 %s: %v", p.Name, err)
+	}
 }
 
 // kill -9 auth-api in the middle of a burst of user creations and refreshes,

@@ -29,7 +29,13 @@ func contains(tb testing.TB, what, body string, wants ...string) {
 
 func TestLoginThroughTheFormAndDashboard(t *testing.T) {
 	t.Parallel()
-	s := StartStack(t, 0)
+	checkLoginAndDashboard(t, StartStack(t, 0))
+}
+
+// checkLoginAndDashboard logs the admin in through the form (after a wrong
+// password) and checks the dashboard; it runs against the binaries here and
+// against the containers in TestContainers.
+func checkLoginAndDashboard(t *testing.T, s *Stack) {
 	c := NewClient(t, s.Web.URL)
 
 	p := c.Get(t, "/")
@@ -51,7 +57,7 @@ func TestLoginThroughTheFormAndDashboard(t *testing.T) {
 	if p.Status != http.StatusOK || p.URL.Path != "/" {
 		t.Fatalf("login: landed on %d %s, want the dashboard", p.Status, p.URL)
 	}
-	contains(t, "dashboard", p.Body, `id="dash-user">admin<`, `id="dash-role">admin<`, `id="claims-header"`, `id="claims-payload"`,
+	contains(t, "dashboard", p.Body, `id="dash-user">`+s.AdminUser+`<`, `id="dash-role">admin<`, `id="claims-header"`, `id="claims-payload"`,
 		`data-claim="kid"`, `data-claim="jti"`, `data-claim="exp"`, "expires: when the token stops being valid")
 	if p.Header.Get("Cache-Control") != "no-store" {
 		t.Errorf("dashboard Cache-Control %q, want no-store", p.Header.Get("Cache-Control"))
@@ -93,7 +99,13 @@ func TestAdminAndUser(t *testing.T) {
 
 func TestAPIMeByCookieAndBearer(t *testing.T) {
 	t.Parallel()
-	s := StartStack(t, 0)
+	checkAPIMe(t, StartStack(t, 0))
+}
+
+// checkAPIMe checks web-frontend's /api/me with a session cookie, with a
+// bearer token from auth-api (one SECRET_KEY), with a forged one and with
+// none; against the binaries here and the containers in TestContainers.
+func checkAPIMe(t *testing.T, s *Stack) {
 	c := NewClient(t, s.Web.URL)
 	c.MustLogin(t, s.AdminUser, s.AdminPassword)
 
@@ -106,7 +118,7 @@ func TestAPIMeByCookieAndBearer(t *testing.T) {
 	tok := s.APILogin(t, s.AdminUser, s.AdminPassword)
 	anon := NewClient(t, s.Web.URL)
 	p = anon.Do(t, http.MethodGet, "/api/me", nil, map[string]string{"Authorization": "Bearer " + tok.AccessToken})
-	if p.Status != http.StatusOK || !strings.Contains(p.Body, `"sub":"admin"`) {
+	if p.Status != http.StatusOK || !strings.Contains(p.Body, `"sub":"`+s.AdminUser+`"`) {
 		t.Fatalf("bearer: got %d %s", p.Status, p.Body)
 	}
 
@@ -260,13 +272,21 @@ func TestLogoutAndReplayOfTheOldCookie(t *testing.T) {
 func TestAuthAPIStopped(t *testing.T) {
 	t.Parallel()
 	s := StartStack(t, 0)
+	checkAuthAPIStopped(t, s, s.Auth.Stop)
+}
+
+// checkAuthAPIStopped stops auth-api with stop while a session is open:
+// the session keeps working (verification is local), what needs auth-api
+// gets a prompt 503 page; against the binaries here and the containers in
+// TestContainers.
+func checkAuthAPIStopped(t *testing.T, s *Stack, stop func()) {
 	c := NewClient(t, s.Web.URL)
 	c.MustLogin(t, s.AdminUser, s.AdminPassword)
 	if p := c.Get(t, "/readyz"); p.Status != http.StatusOK {
 		t.Fatalf("readyz with auth-api up: got %d %s", p.Status, p.Body)
 	}
 
-	s.Auth.Stop()
+	stop()
 
 	// Verification is local: the valid session keeps working.
 	if p := c.Get(t, "/"); p.Status != http.StatusOK || p.URL.Path != "/" {

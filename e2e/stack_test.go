@@ -1,36 +1,25 @@
 package e2e
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
+	"maps"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/jwt-micro-system/shared/servicetest"
 )
 
-// Binaries are the two service binaries under test.
-type Binaries struct {
-	AuthAPI     string
-	WebFrontend string
-}
-
 // bins is set once by TestMain, before any test runs, and only read after.
-var bins Binaries
+var bins servicetest.Binaries
 
 func TestMain(m *testing.M) {
 	os.Exit(runMain(m))
@@ -43,7 +32,7 @@ func runMain(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(dir)
-	bins, err = BuildBinaries(dir)
+	bins, err = servicetest.BuildBinaries(dir, "e2e")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "e2e: building the binaries:", err)
 		return 1
@@ -51,200 +40,62 @@ func runMain(m *testing.M) int {
 	return m.Run()
 }
 
-// RepoRoot returns the workspace root: the directory of go.work, or the
-// parent of this module when the workspace is off.
-func RepoRoot() (string, error) {
-	out, err := exec.Command("go", "env", "GOWORK").Output()
-	if err == nil {
-		if gw := strings.TrimSpace(string(out)); gw != "" && gw != "off" {
-			return filepath.Dir(gw), nil
-		}
-	}
-	wd, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	return filepath.Dir(wd), nil
-}
-
-// BuildBinaries builds auth-api and web-frontend from the workspace into
-// dir.
-func BuildBinaries(dir string) (Binaries, error) {
-	root, err := RepoRoot()
-	if err != nil {
-		return Binaries{}, err
-	}
-	b := Binaries{AuthAPI: filepath.Join(dir, "auth-api"), WebFrontend: filepath.Join(dir, "web-frontend")}
-	// Built inside each module directory, so this works with the workspace
-	// and without it (GOWORK=off: each module finds shared/ by replace).
-	for _, t := range []struct{ out, module string }{{b.AuthAPI, "auth-api"}, {b.WebFrontend, "web-frontend"}} {
-		cmd := exec.Command("go", "build", "-ldflags", "-X main.version=e2e", "-o", t.out, ".")
-		cmd.Dir = filepath.Join(root, t.module)
-		if out, err := cmd.CombinedOutput(); err != nil {
-			return Binaries{}, fmt.Errorf("go build %s: %w\n%s", t.module, err, out)
-		}
-	}
-	return b, nil
-}
+// RepoRoot returns the workspace root.
+func RepoRoot() (string, error) { return servicetest.RepoRoot() }
 
 // NewSecret returns a fresh random SECRET_KEY.
-func NewSecret(tb testing.TB) string {
-	tb.Helper()
-	b := make([]byte, 48)
-	if _, err := rand.Read(b); err != nil {
-		tb.Fatal(err)
-	}
-	return base64.StdEncoding.EncodeToString(b)
-}
+func NewSecret(testing.TB) string { return servicetest.NewSecret() }
 
-// logBuffer collects a process's output; safe for concurrent use.
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-// Proc is a running service binary.
+// Proc is a service under test: a process this test started, or (with only
+// Name and URL set) a service of a stack that already runs.
 type Proc struct {
 	Name string
 	// Addr is host:port to dial (127.0.0.1 and the bound port).
 	Addr string
 	// URL is http://Addr.
-	URL  string
-	cmd  *exec.Cmd
-	logs *logBuffer
-	done chan struct{}
-	once sync.Once
+	URL string
+	p   *servicetest.Proc // nil for a service the tests did not start
+}
+
+// own wraps a started process and stops it when tb ends, showing its logs
+// when tb failed.
+func own(tb testing.TB, p *servicetest.Proc) *Proc {
+	tb.Cleanup(func() {
+		_ = p.Stop(15 * time.Second)
+		if tb.Failed() {
+			tb.Logf("%s logs:\n%s", p.Name, p.Logs())
+		}
+	})
+	return &Proc{Name: p.Name, Addr: p.Addr, URL: p.URL, p: p}
 }
 
 // Logs returns everything the process wrote so far (JSON log lines on
-// stdout, then stderr).
-func (p *Proc) Logs() string { return p.logs.String() }
+// stdout, then stderr); "" for a service the tests did not start.
+func (p *Proc) Logs() string {
+	if p.p == nil {
+		return ""
+	}
+	return p.p.Logs()
+}
 
 // WaitForLog waits until a log line contains substr, and fails tb after
 // timeout.
 func (p *Proc) WaitForLog(tb testing.TB, substr string, timeout time.Duration) {
 	tb.Helper()
-	deadline := time.Now().Add(timeout)
-	for !strings.Contains(p.Logs(), substr) {
-		if time.Now().After(deadline) {
-			tb.Fatalf("%s never logged %q; logs:\n%s", p.Name, substr, p.Logs())
-		}
-		time.Sleep(50 * time.Millisecond)
+	if err := p.p.Stdout.WaitFor(substr, timeout); err != nil {
+		tb.Fatalf("%s: %v; logs:\n%s", p.Name, err, p.Logs())
 	}
 }
 
 // Stop sends SIGTERM (what docker stop sends) and waits for the exit,
 // killing the process if it does not exit in time.
-func (p *Proc) Stop() {
-	p.once.Do(func() {
-		_ = p.cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-p.done:
-		case <-time.After(15 * time.Second):
-			_ = p.cmd.Process.Kill()
-			<-p.done
-		}
-	})
-}
-
-// Start runs bin with exactly env (plus PATH), PORT=0 unless env sets it,
-// in a fresh temporary directory (so no stray .env is read), and waits
-// for its "listening" log line.
-func Start(tb testing.TB, name, bin string, env map[string]string) *Proc {
-	tb.Helper()
-	cmd := exec.Command(bin)
-	cmd.Dir = tb.TempDir()
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "PORT=0"}
-	dieWithParent(cmd)
-	for k, v := range env {
-		cmd.Env = append(cmd.Env, k+"="+v)
-	}
-	p := &Proc{Name: name, cmd: cmd, logs: &logBuffer{}, done: make(chan struct{})}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	cmd.Stderr = p.logs
-	if err := cmd.Start(); err != nil {
-		tb.Fatalf("starting %s: %v", name, err)
-	}
-	addrc := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		sc.Buffer(make([]byte, 64<<10), 1<<20)
-		sent := false
-		for sc.Scan() {
-			line := sc.Bytes()
-			_, _ = p.logs.Write(append(append([]byte(nil), line...), '\n'))
-			if sent {
-				continue
-			}
-			var l struct {
-				Msg  string `json:"msg"`
-				Addr string `json:"addr"`
-			}
-			if json.Unmarshal(line, &l) == nil && l.Msg == "listening" && l.Addr != "" {
-				addrc <- l.Addr
-				sent = true
-			}
-		}
-		_, _ = io.Copy(io.Discard, stdout)
-	}()
-	go func() {
-		_ = cmd.Wait()
-		close(p.done)
-	}()
-	tb.Cleanup(func() {
-		p.Stop()
-		if tb.Failed() {
-			tb.Logf("%s logs:\n%s", name, p.Logs())
-		}
-	})
-	select {
-	case addr := <-addrc:
-		_, port, err := net.SplitHostPort(addr)
-		if err != nil {
-			tb.Fatalf("%s: listening on %q: %v", name, addr, err)
-		}
-		p.Addr = net.JoinHostPort("127.0.0.1", port)
-		p.URL = "http://" + p.Addr
-	case <-p.done:
-		tb.Fatalf("%s exited before listening; logs:\n%s", name, p.Logs())
-	case <-time.After(30 * time.Second):
-		tb.Fatalf("%s did not log \"listening\" in time; logs:\n%s", name, p.Logs())
-	}
-	WaitHealthy(tb, p.URL)
-	return p
-}
+func (p *Proc) Stop() { _ = p.p.Stop(15 * time.Second) }
 
 // WaitHealthy waits for GET /healthz to answer 200.
 func WaitHealthy(tb testing.TB, base string) {
 	tb.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		resp, err := http.Get(base + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return
-			}
-		}
-		if time.Now().After(deadline) {
-			tb.Fatalf("%s/healthz not healthy: %v", base, err)
-		}
-		time.Sleep(50 * time.Millisecond)
+	if err := servicetest.WaitHealthy(base, 10*time.Second); err != nil {
+		tb.Fatal(err)
 	}
 }
 
@@ -257,34 +108,33 @@ type AuthOptions struct {
 	Env            map[string]string
 }
 
+// authEnv is what the tests add to servicetest's auth-api defaults.
+func authEnv(ttl time.Duration, extra map[string]string) map[string]string {
+	if ttl == 0 {
+		ttl = 30 * time.Minute
+	}
+	env := map[string]string{"ACCESS_TOKEN_TTL": ttl.String(), "LOG_LEVEL": "debug"}
+	maps.Copy(env, extra)
+	return env
+}
+
 // StartAuthAPI starts auth-api with a temporary SQLite database, bcrypt
 // cost 10 and a bootstrap admin. It trusts X-Forwarded-For from loopback,
 // where web-frontend runs.
 func StartAuthAPI(tb testing.TB, o AuthOptions) *Proc {
 	tb.Helper()
-	if o.AccessTokenTTL == 0 {
-		o.AccessTokenTTL = 30 * time.Minute
-	}
 	if o.AdminUser == "" {
 		o.AdminUser = "admin"
 	}
 	if o.AdminPassword == "" {
 		o.AdminPassword = "admin-password-e2e"
 	}
-	env := map[string]string{
-		"SECRET_KEY":               o.Secret,
-		"DATABASE_URL":             "sqlite://" + filepath.Join(tb.TempDir(), "auth.db"),
-		"BCRYPT_COST":              "10",
-		"ACCESS_TOKEN_TTL":         o.AccessTokenTTL.String(),
-		"BOOTSTRAP_ADMIN_USERNAME": o.AdminUser,
-		"BOOTSTRAP_ADMIN_PASSWORD": o.AdminPassword,
-		"TRUSTED_PROXIES":          "127.0.0.1,::1",
-		"LOG_LEVEL":                "debug",
+	p, err := servicetest.AuthAPI{Bin: bins.AuthAPI, Dir: tb.TempDir(), Secret: o.Secret,
+		AdminUser: o.AdminUser, AdminPassword: o.AdminPassword, Env: authEnv(o.AccessTokenTTL, o.Env)}.Start()
+	if err != nil {
+		tb.Fatal(err)
 	}
-	for k, v := range o.Env {
-		env[k] = v
-	}
-	return Start(tb, "auth-api", bins.AuthAPI, env)
+	return own(tb, p)
 }
 
 // StartFrontend starts web-frontend against the auth-api at authURL, with
@@ -292,16 +142,13 @@ func StartAuthAPI(tb testing.TB, o AuthOptions) *Proc {
 // otherwise.
 func StartFrontend(tb testing.TB, secret, authURL string, env map[string]string) *Proc {
 	tb.Helper()
-	e := map[string]string{
-		"SECRET_KEY":    secret,
-		"AUTH_API_URL":  authURL,
-		"COOKIE_SECURE": "false",
-		"LOG_LEVEL":     "debug",
+	e := map[string]string{"LOG_LEVEL": "debug"}
+	maps.Copy(e, env)
+	p, err := servicetest.WebFrontend{Bin: bins.WebFrontend, Dir: tb.TempDir(), Secret: secret, AuthURL: authURL, Env: e}.Start()
+	if err != nil {
+		tb.Fatal(err)
 	}
-	for k, v := range env {
-		e[k] = v
-	}
-	return Start(tb, "web-frontend", bins.WebFrontend, e)
+	return own(tb, p)
 }
 
 // Stack is auth-api plus web-frontend sharing one SECRET_KEY.
@@ -312,14 +159,20 @@ type Stack struct {
 	AdminPassword string
 }
 
-// StartStack starts both services; ttl is auth-api's ACCESS_TOKEN_TTL (0
-// for the default).
+// StartStack starts both services (servicetest.StartStack); ttl is
+// auth-api's ACCESS_TOKEN_TTL (0 for the default).
 func StartStack(tb testing.TB, ttl time.Duration) *Stack {
 	tb.Helper()
-	s := &Stack{Secret: NewSecret(tb), AdminUser: "admin", AdminPassword: "admin-password-e2e"}
-	s.Auth = StartAuthAPI(tb, AuthOptions{Secret: s.Secret, AccessTokenTTL: ttl, AdminUser: s.AdminUser, AdminPassword: s.AdminPassword})
-	s.Web = StartFrontend(tb, s.Secret, s.Auth.URL, nil)
-	return s
+	st, err := servicetest.StartStack(bins, servicetest.StackOptions{
+		Dir: tb.TempDir(), AdminUser: "admin", AdminPassword: "admin-password-e2e",
+		AuthEnv: authEnv(ttl, nil), WebEnv: map[string]string{"LOG_LEVEL": "debug"},
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	auth := own(tb, st.Auth)
+	web := own(tb, st.Web) // stopped first: cleanups run last-in first-out
+	return &Stack{Auth: auth, Web: web, Secret: st.Secret, AdminUser: st.AdminUser, AdminPassword: st.AdminPassword}
 }
 
 // Tokens is auth-api's answer to /login and /refresh.

@@ -5,5 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
 require_docker
-read -r -a compose <<<"$(compose_cmd)"
+compose_line=$(compose_cmd) || exit 1
+read -r -a compose <<<"$compose_line"
 exec "${compose[@]}" "$@"

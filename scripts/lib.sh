@@ -11,7 +11,8 @@ compose_cmd() {
 	elif command -v docker-compose >/dev/null 2>&1; then
 		echo "docker-compose"
 	else
-		echo "error: neither 'docker compose' (the v2 plugin) nor docker-compose (v1) is installed" >&2
+		echo "error: Docker Compose is missing: neither 'docker compose' (the v2 plugin) nor docker-compose (v1.29) is installed;" >&2
+		echo "  install the plugin (https://docs.docker.com/compose/install/linux/) or set COMPOSE to your compose command" >&2
 		return 1
 	fi
 }
@@ -22,7 +23,10 @@ require_docker() {
 		echo "error: docker is not installed (https://docs.docker.com/engine/install/)" >&2
 		return 1
 	fi
-	if ! docker info >/dev/null 2>&1; then
+	# Bounded where timeout(1) exists: an unreachable DOCKER_HOST must not hang.
+	local bound=()
+	if command -v timeout >/dev/null 2>&1; then bound=(timeout 20); fi
+	if ! ${bound[@]+"${bound[@]}"} docker info >/dev/null 2>&1; then
 		echo "error: no Docker engine answers (docker info failed): start it, or check DOCKER_HOST and your permissions" >&2
 		return 1
 	fi

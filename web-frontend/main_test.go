@@ -1,63 +1,27 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/jwt-micro-system/shared/servicetest"
 )
-
-// lockedBuffer lets the test read what run logs while it runs.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // listeningAddr waits for run's "listening" line and returns the address
 // to dial.
-func listeningAddr(tb testing.TB, out *lockedBuffer, errc <-chan error) string {
+func listeningAddr(tb testing.TB, out *servicetest.Log, errc <-chan error) string {
 	tb.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		sc := bufio.NewScanner(strings.NewReader(out.String()))
-		for sc.Scan() {
-			var l struct{ Msg, Addr string }
-			if json.Unmarshal(sc.Bytes(), &l) == nil && l.Msg == "listening" {
-				_, port, err := net.SplitHostPort(l.Addr)
-				if err != nil {
-					tb.Fatalf("bad addr %q", l.Addr)
-				}
-				return net.JoinHostPort("127.0.0.1", port)
-			}
-		}
-		select {
-		case err := <-errc:
-			tb.Fatalf("run returned before listening: %v\n%s", err, out.String())
-		case <-time.After(20 * time.Millisecond):
-		}
+	addr, err := out.WaitListening(10*time.Second, errc)
+	if err != nil {
+		tb.Fatalf("%v\n%s", err, out)
 	}
-	tb.Fatalf("no listening line:\n%s", out.String())
-	return ""
+	return addr
 }
 
 func TestRunServesAndShutsDown(t *testing.T) {
@@ -72,7 +36,7 @@ func TestRunServesAndShutsDown(t *testing.T) {
 	})
 
 	ctx, cancel := context.WithCancel(context.Background())
-	out := &lockedBuffer{}
+	out := servicetest.NewLog()
 	errc := make(chan error, 1)
 	go func() { errc <- run(ctx, []string{"web-frontend"}, getenv, out) }()
 	addr := listeningAddr(t, out, errc)

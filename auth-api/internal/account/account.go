@@ -1,14 +1,15 @@
-// Package account holds the rules for user accounts that every entry point
-// shares: which usernames, passwords and roles are acceptable, and how
-// passwords are hashed.
+// Package account is the auth-api domain: the rules for user accounts
+// (which usernames, passwords and roles are acceptable), password hashing
+// and checking, refresh-token sessions with rotation and reuse detection,
+// the bootstrap admin and the cleanup of expired tokens. Storage is behind
+// the Store interface defined here; internal/store implements it. bcrypt is
+// used here and nowhere else.
 package account
 
 import (
 	"errors"
 	"fmt"
 	"unicode/utf8"
-
-	"golang.org/x/crypto/bcrypt"
 )
 
 // Roles a user can have.
@@ -89,14 +90,4 @@ func ValidateRole(role string) error {
 		return invalid("role is required (admin or user)")
 	}
 	return invalid("role must be admin or user")
-}
-
-// HashPassword returns the bcrypt hash of password at cost. It does not
-// check the password rule; call ValidatePassword first.
-func HashPassword(password string, cost int) ([]byte, error) {
-	h, err := bcrypt.GenerateFromPassword([]byte(password), cost)
-	if err != nil {
-		return nil, fmt.Errorf("hash password: %w", err)
-	}
-	return h, nil
 }

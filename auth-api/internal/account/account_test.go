@@ -101,3 +101,18 @@ func checkErr(t *testing.T, err error, want string) {
 		t.Errorf("error %q is not ErrInvalid", err)
 	}
 }
+
+// BenchmarkPasswordCheck is the bare cost of one password check at cost
+// 10; compare with server's BenchmarkLogin.
+func BenchmarkPasswordCheck(b *testing.B) {
+	hash, err := HashPassword("bench-password", 10)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if !passwordMatches(hash, "bench-password") {
+			b.Fatal("no match")
+		}
+	}
+}

@@ -1,66 +1,62 @@
-// Package config reads and validates the auth-api configuration from the
-// environment (and from a .env file in the working directory, when present).
+// Package config reads and validates the auth-api configuration from
+// environment variables, read through a getenv function (the process
+// environment overlaid on a .env file, in main; a map, in tests).
 package config
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
-	"os"
+	"net/url"
+	"reflect"
 	"strings"
 	"time"
 
-	"github.com/kelseyhightower/envconfig"
+	"github.com/sethvargo/go-envconfig"
 
 	"github.com/jwt-micro-system/auth-api/internal/account"
 )
 
 // Config is the auth-api configuration. Field tags name the environment
-// variables; SPEC.md "Configuration" is the contract.
+// variables and their defaults; SPEC.md "Configuration" is the contract.
 type Config struct {
-	SecretKey         string        `envconfig:"SECRET_KEY"`
-	SecretKeyPrevious string        `envconfig:"SECRET_KEY_PREVIOUS"`
-	Issuer            string        `envconfig:"ISSUER" default:"auth-api"`
-	Audience          string        `envconfig:"JWT_AUDIENCE"`
-	Port              int           `envconfig:"PORT" default:"10000"`
-	LogLevel          string        `envconfig:"LOG_LEVEL" default:"info"`
-	TrustedProxies    []string      `envconfig:"TRUSTED_PROXIES"`
-	DatabaseURL       string        `envconfig:"DATABASE_URL" default:"sqlite://auth.db"`
-	AccessTokenTTL    time.Duration `envconfig:"ACCESS_TOKEN_TTL" default:"30m"`
-	RefreshTokenTTL   time.Duration `envconfig:"REFRESH_TOKEN_TTL" default:"168h"`
-	BcryptCost        int           `envconfig:"BCRYPT_COST" default:"12"`
-	BootstrapUsername string        `envconfig:"BOOTSTRAP_ADMIN_USERNAME"`
-	BootstrapPassword string        `envconfig:"BOOTSTRAP_ADMIN_PASSWORD"`
+	SecretKey         string        `env:"SECRET_KEY"`
+	SecretKeyPrevious string        `env:"SECRET_KEY_PREVIOUS"`
+	Issuer            string        `env:"ISSUER, default=auth-api"`
+	Audience          string        `env:"JWT_AUDIENCE"`
+	Port              int           `env:"PORT, default=10000"`
+	LogLevel          string        `env:"LOG_LEVEL, default=info"`
+	TrustedProxies    []string      `env:"TRUSTED_PROXIES"`
+	DatabaseURL       string        `env:"DATABASE_URL, default=sqlite://auth.db"`
+	AccessTokenTTL    time.Duration `env:"ACCESS_TOKEN_TTL, default=30m"`
+	RefreshTokenTTL   time.Duration `env:"REFRESH_TOKEN_TTL, default=168h"`
+	BcryptCost        int           `env:"BCRYPT_COST, default=12"`
+	BootstrapUsername string        `env:"BOOTSTRAP_ADMIN_USERNAME"`
+	BootstrapPassword string        `env:"BOOTSTRAP_ADMIN_PASSWORD"`
 
-	// Level is LOG_LEVEL parsed; DatabasePath is the file named by
-	// DATABASE_URL. Both are set by Load.
-	Level        slog.Level `ignored:"true"`
-	DatabasePath string     `ignored:"true"`
+	// Level is LOG_LEVEL parsed; DatabasePath is the SQLite file named by
+	// DATABASE_URL, empty when it names PostgreSQL. Both are set by Load.
+	Level        slog.Level
+	DatabasePath string
 }
 
-// names lists every variable Config reads, for treating empty values as
-// unset.
-var names = []string{
-	"SECRET_KEY", "SECRET_KEY_PREVIOUS", "ISSUER", "JWT_AUDIENCE", "PORT", "LOG_LEVEL",
-	"TRUSTED_PROXIES", "DATABASE_URL", "ACCESS_TOKEN_TTL", "REFRESH_TOKEN_TTL", "BCRYPT_COST",
-	"BOOTSTRAP_ADMIN_USERNAME", "BOOTSTRAP_ADMIN_PASSWORD",
-}
-
-// Load reads the configuration from the environment and validates it. The
-// error lists every problem, each naming its variable and the fix. Checks of
+// Load reads the configuration through getenv (os.Getenv, or a test's map,
+// or envfile.Getenv's overlay of a .env file) and validates it. The error
+// lists every problem, each naming its variable and the fix. Checks of
 // SECRET_KEY itself are left to secretkey.NewKeys, which owns the policy.
-func Load() (*Config, error) {
-	// Compose files often pass "VAR=" for an unset optional value; treat an
-	// empty value as unset so the default applies instead of a parse error.
-	for _, n := range names {
-		if v, ok := os.LookupEnv(n); ok && strings.TrimSpace(v) == "" {
-			os.Unsetenv(n)
-		}
-	}
+func Load(getenv func(string) string) (*Config, error) {
+	// Compose files often pass "VAR=" for an unset optional value; an empty
+	// (or blank) value counts as unset, so the default applies instead of a
+	// parse error.
+	lookup := envconfig.LookuperFunc(func(key string) (string, bool) {
+		v := getenv(key)
+		return v, strings.TrimSpace(v) != ""
+	})
 	var cfg Config
-	if err := envconfig.Process("", &cfg); err != nil {
-		return nil, explain(err)
+	if err := envconfig.ProcessWith(context.Background(), &envconfig.Config{Target: &cfg, Lookuper: lookup}); err != nil {
+		return nil, explain(err, getenv)
 	}
 	if err := cfg.validate(); err != nil {
 		return nil, err
@@ -68,23 +64,26 @@ func Load() (*Config, error) {
 	return &cfg, nil
 }
 
-// explain turns an envconfig parse error into one that names the variable
-// and says what a valid value looks like.
-func explain(err error) error {
-	var pe *envconfig.ParseError
-	if !errors.As(err, &pe) {
+// explain turns an envconfig parse error, which names the Go field, into
+// one that names the variable, its value and what a valid value looks like.
+func explain(err error, getenv func(string) string) error {
+	field, _, ok := strings.Cut(err.Error(), ":")
+	if !ok {
 		return err
 	}
-	var want string
-	switch pe.TypeName {
-	case "int":
-		want = "a whole number"
-	case "Duration", "time.Duration":
-		want = "a duration such as 30m, 1h or 168h"
-	default:
-		want = "a " + pe.TypeName
+	f, found := reflect.TypeFor[Config]().FieldByName(field)
+	if !found {
+		return err
 	}
-	return fmt.Errorf("%s=%q is not valid: want %s", pe.KeyName, pe.Value, want)
+	key, _, _ := strings.Cut(f.Tag.Get("env"), ",")
+	want := "a " + f.Type.String()
+	switch f.Type {
+	case reflect.TypeFor[int]():
+		want = "a whole number"
+	case reflect.TypeFor[time.Duration]():
+		want = "a duration such as 30m, 1h or 168h"
+	}
+	return fmt.Errorf("%s=%q is not valid: want %s", key, getenv(key), want)
 }
 
 func (c *Config) validate() error {
@@ -110,11 +109,13 @@ func (c *Config) validate() error {
 		proxies = append(proxies, p)
 	}
 	c.TrustedProxies = proxies
-	path, err := DatabasePath(c.DatabaseURL)
-	if err != nil {
-		errs = append(errs, err)
+	if !c.Postgres() {
+		path, err := DatabasePath(c.DatabaseURL)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		c.DatabasePath = path
 	}
-	c.DatabasePath = path
 	if c.AccessTokenTTL < time.Second {
 		add("ACCESS_TOKEN_TTL=%s is too short: use at least 1s (default 30m)", c.AccessTokenTTL)
 	}
@@ -144,6 +145,26 @@ func (c *Config) validate() error {
 	return errors.Join(errs...)
 }
 
+// Postgres reports whether DATABASE_URL names a PostgreSQL database
+// (postgres://… or postgresql://…, checked when connecting) rather than a
+// SQLite file.
+func (c *Config) Postgres() bool {
+	return strings.HasPrefix(c.DatabaseURL, "postgres://") || strings.HasPrefix(c.DatabaseURL, "postgresql://")
+}
+
+// Database names the database for the log: the SQLite file, or the
+// PostgreSQL URL without its password.
+func (c *Config) Database() string {
+	if !c.Postgres() {
+		return c.DatabasePath
+	}
+	u, err := url.Parse(c.DatabaseURL)
+	if err != nil {
+		return "postgres"
+	}
+	return u.Redacted()
+}
+
 // DatabasePath returns the file named by a DATABASE_URL:
 // sqlite://auth.db is the relative path auth.db and sqlite:///data/auth.db
 // the absolute path /data/auth.db.
@@ -154,7 +175,7 @@ func DatabasePath(url string) (string, error) {
 		if !found {
 			return "", fmt.Errorf("DATABASE_URL=%q is not a URL: use sqlite://auth.db (relative) or sqlite:///data/auth.db (absolute)", url)
 		}
-		return "", fmt.Errorf("DATABASE_URL scheme %q is not supported: use sqlite://auth.db (relative) or sqlite:///data/auth.db (absolute)", scheme)
+		return "", fmt.Errorf("DATABASE_URL scheme %q is not supported: use sqlite://auth.db (relative), sqlite:///data/auth.db (absolute) or postgres://user:password@host/database", scheme)
 	}
 	switch {
 	case path == "" || path == "/":

@@ -10,20 +10,15 @@ import (
 	"github.com/jwt-micro-system/shared/envfile"
 )
 
-// setEnv clears every variable Config reads, then sets env.
-func setEnv(t *testing.T, env map[string]string) {
-	t.Helper()
-	for _, n := range names {
-		t.Setenv(n, "")
-	}
-	for k, v := range env {
-		t.Setenv(k, v)
-	}
+// mapEnv is a getenv that reads env and nothing else, so tests never touch
+// the process environment and can run in parallel.
+func mapEnv(env map[string]string) func(string) string {
+	return func(key string) string { return env[key] }
 }
 
 func TestLoadDefaults(t *testing.T) {
-	setEnv(t, nil)
-	cfg, err := Load()
+	t.Parallel()
+	cfg, err := Load(mapEnv(nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,18 +42,33 @@ func TestLoadDefaults(t *testing.T) {
 }
 
 func TestLoadValues(t *testing.T) {
-	setEnv(t, map[string]string{
+	t.Parallel()
+	cfg, err := Load(mapEnv(map[string]string{
 		"PORT": "0", "LOG_LEVEL": "debug", "DATABASE_URL": "sqlite:///data/auth.db",
 		"ACCESS_TOKEN_TTL": "5m", "BCRYPT_COST": "10", "TRUSTED_PROXIES": "10.0.0.0/8, 172.18.0.2,",
 		"BOOTSTRAP_ADMIN_USERNAME": "admin", "BOOTSTRAP_ADMIN_PASSWORD": "a-long-password",
-	})
-	cfg, err := Load()
+		"ISSUER": "   ", "JWT_AUDIENCE": "",
+	}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if cfg.Port != 0 || cfg.DatabasePath != "/data/auth.db" || cfg.AccessTokenTTL != 5*time.Minute ||
-		cfg.BcryptCost != 10 || len(cfg.TrustedProxies) != 2 || cfg.TrustedProxies[1] != "172.18.0.2" || cfg.Level.String() != "DEBUG" {
-		t.Errorf("got %+v", cfg)
+		cfg.BcryptCost != 10 || len(cfg.TrustedProxies) != 2 || cfg.TrustedProxies[1] != "172.18.0.2" || cfg.Level.String() != "DEBUG" ||
+		cfg.Issuer != "auth-api" {
+		t.Errorf("got %+v (a blank ISSUER counts as unset)", cfg)
+	}
+}
+
+func TestLoadPostgres(t *testing.T) {
+	t.Parallel()
+	for _, url := range []string{"postgres://auth:secret@db:5432/auth?sslmode=disable", "postgresql://auth:secret@db/auth"} {
+		cfg, err := Load(mapEnv(map[string]string{"DATABASE_URL": url}))
+		if err != nil {
+			t.Fatalf("%s: %v", url, err)
+		}
+		if !cfg.Postgres() || cfg.DatabasePath != "" || strings.Contains(cfg.Database(), "secret") {
+			t.Errorf("%s: got Postgres %v, path %q, database %q; want true, no path, no password", url, cfg.Postgres(), cfg.DatabasePath, cfg.Database())
+		}
 	}
 }
 
@@ -76,7 +86,7 @@ func TestLoadErrors(t *testing.T) {
 		{"cost above 31", map[string]string{"BCRYPT_COST": "32"}, "BCRYPT_COST=32 is out of range"},
 		{"bad level", map[string]string{"LOG_LEVEL": "loud"}, "LOG_LEVEL=\"loud\" is not a level"},
 		{"bad proxy", map[string]string{"TRUSTED_PROXIES": "10.0.0.0/8,proxy"}, `TRUSTED_PROXIES entry "proxy"`},
-		{"unknown scheme", map[string]string{"DATABASE_URL": "postgres://db/auth"}, `DATABASE_URL scheme "postgres" is not supported`},
+		{"unknown scheme", map[string]string{"DATABASE_URL": "mysql://db/auth"}, `DATABASE_URL scheme "mysql" is not supported`},
 		{"not a URL", map[string]string{"DATABASE_URL": "auth.db"}, "DATABASE_URL=\"auth.db\" is not a URL"},
 		{"no file", map[string]string{"DATABASE_URL": "sqlite://"}, "names no file"},
 		{"options", map[string]string{"DATABASE_URL": "sqlite://a.db?mode=ro"}, "options are not supported"},
@@ -87,8 +97,8 @@ func TestLoadErrors(t *testing.T) {
 		{"admin name bad", map[string]string{"BOOTSTRAP_ADMIN_USERNAME": "ad min", "BOOTSTRAP_ADMIN_PASSWORD": "a-long-password"}, "BOOTSTRAP_ADMIN_USERNAME: username may contain only"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			setEnv(t, tt.env)
-			_, err := Load()
+			t.Parallel()
+			_, err := Load(mapEnv(tt.env))
 			if err == nil {
 				t.Fatalf("got no error, want %q", tt.want)
 			}
@@ -100,8 +110,8 @@ func TestLoadErrors(t *testing.T) {
 }
 
 func TestLoadReportsEveryProblem(t *testing.T) {
-	setEnv(t, map[string]string{"BCRYPT_COST": "4", "DATABASE_URL": "mysql://x", "LOG_LEVEL": "x"})
-	_, err := Load()
+	t.Parallel()
+	_, err := Load(mapEnv(map[string]string{"BCRYPT_COST": "4", "DATABASE_URL": "mysql://x", "LOG_LEVEL": "x"}))
 	if err == nil {
 		t.Fatal("got no error")
 	}
@@ -112,30 +122,27 @@ func TestLoadReportsEveryProblem(t *testing.T) {
 	}
 }
 
+// The .env file fills in what the real environment leaves unset or empty;
+// the real environment wins.
 func TestLoadEnvFile(t *testing.T) {
-	setEnv(t, map[string]string{"ISSUER": "from-real-env"})
-	t.Setenv("UNRELATED_TEST_VAR", "")
-	os.Unsetenv("UNRELATED_TEST_VAR")
-	os.Unsetenv("PORT")
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), ".env")
-	content := "# comment\nISSUER=from-file\nPORT=12345\nUNRELATED_TEST_VAR=\"quoted value\"\n"
+	content := "# comment\nISSUER=from-file\nPORT=12345\nLOG_LEVEL=debug\n"
 	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if err := envfile.Load(path); err != nil {
+	getenv, err := envfile.Getenv(path, mapEnv(map[string]string{"ISSUER": "from-real-env", "LOG_LEVEL": ""}))
+	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := Load()
+	cfg, err := Load(getenv)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if cfg.Issuer != "from-real-env" {
 		t.Errorf("got ISSUER %q, want the real environment to win", cfg.Issuer)
 	}
-	if cfg.Port != 12345 || os.Getenv("UNRELATED_TEST_VAR") != "quoted value" {
-		t.Errorf("got PORT %d, UNRELATED_TEST_VAR %q; want the file's values", cfg.Port, os.Getenv("UNRELATED_TEST_VAR"))
-	}
-	if err := envfile.Load(filepath.Join(t.TempDir(), "missing")); err != nil {
-		t.Errorf("missing file: got %v, want nil", err)
+	if cfg.Port != 12345 || cfg.LogLevel != "debug" {
+		t.Errorf("got PORT %d, LOG_LEVEL %q; want the file's values", cfg.Port, cfg.LogLevel)
 	}
 }

@@ -9,9 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/crypto/bcrypt"
-
-	"github.com/jwt-micro-system/auth-api/internal/store"
+	"github.com/jwt-micro-system/auth-api/internal/bruteforce"
 )
 
 // Brute force as an attacker runs it: a fresh X-Forwarded-For on every
@@ -19,10 +17,10 @@ import (
 // cheap refused attempts meant to push a lock out of the limiter's memory.
 func TestBruteForceUnderAttack(t *testing.T) {
 	const perUser, perAddr = 4, 10
-	limits := func(c *Config) {
-		c.Limits = LoginLimits{PerUsername: perUser, PerAddress: perAddr, Window: 15 * time.Minute, MaxEntries: 64}
+	limits := func(c *testConfig) {
+		c.Limits = bruteforce.Limits{PerUsername: perUser, PerAddress: perAddr, Window: 15 * time.Minute, MaxEntries: 64}
 	}
-	trustProxy := func(c *Config) { c.TrustedProxies = []string{"10.0.0.0/8"} }
+	trustProxy := func(c *testConfig) { c.TrustedProxies = []string{"10.0.0.0/8"} }
 	wrong := func(user string) string { return `{"username":"` + user + `","password":"wrong-password"}` }
 	right := map[string]string{
 		"alice": `{"username":"alice","password":"` + alicePassword + `"}`,
@@ -31,7 +29,7 @@ func TestBruteForceUnderAttack(t *testing.T) {
 
 	tests := []struct {
 		name string
-		opts []func(*Config)
+		opts []func(*testConfig)
 		// attempt returns the i-th attack request.
 		attempt func(i int) request
 		// want401 is how many attempts reach the password check.
@@ -52,7 +50,7 @@ func TestBruteForceUnderAttack(t *testing.T) {
 		},
 		{
 			name: "one username from many addresses behind a trusted proxy",
-			opts: []func(*Config){trustProxy},
+			opts: []func(*testConfig){trustProxy},
 			attempt: func(i int) request {
 				return request{method: "POST", path: "/login", body: wrong("ALICE"), remote: "10.0.0.1",
 					header: map[string]string{"X-Forwarded-For": fmt.Sprintf("198.51.%d.%d", i/250, i%250+1)}}
@@ -73,7 +71,7 @@ func TestBruteForceUnderAttack(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ts := newTestServer(t, append([]func(*Config){limits}, tt.opts...)...)
+			ts := newTestServer(t, append([]func(*testConfig){limits}, tt.opts...)...)
 			counts := map[int]int{}
 			for i := range 200 {
 				w := ts.do(t, tt.attempt(i))
@@ -100,8 +98,8 @@ func TestBruteForceUnderAttack(t *testing.T) {
 // fresh usernames until the bounded table evicted the locks (his own and
 // the victim's), and then guess again.
 func TestLimiterLocksSurviveASprayOfRefusedAttempts(t *testing.T) {
-	ts := newTestServer(t, func(c *Config) {
-		c.Limits = LoginLimits{PerUsername: 3, PerAddress: 6, Window: 15 * time.Minute, MaxEntries: 32}
+	ts := newTestServer(t, func(c *testConfig) {
+		c.Limits = bruteforce.Limits{PerUsername: 3, PerAddress: 6, Window: 15 * time.Minute, MaxEntries: 32}
 	})
 	const attacker = "203.0.113.66"
 	// Lock alice (3 failures) and the attacker's address (6 failures).
@@ -120,7 +118,7 @@ func TestLimiterLocksSurviveASprayOfRefusedAttempts(t *testing.T) {
 			t.Fatalf("spray attempt %d: got %d, want 429", i, w.Code)
 		}
 	}
-	if n := ts.limiter.size(); n > 32 {
+	if n := ts.limiter.Len(); n > 32 {
 		t.Errorf("limiter holds %d entries, want at most MaxEntries (32)", n)
 	}
 	// Both locks still hold: the attacker's address for any name, and
@@ -135,8 +133,8 @@ func TestLimiterLocksSurviveASprayOfRefusedAttempts(t *testing.T) {
 // table, it forgets counters that are not at their limit first: a lock
 // outlives a crowd of one-off failures.
 func TestLimiterEvictsLocksLast(t *testing.T) {
-	ts := newTestServer(t, func(c *Config) {
-		c.Limits = LoginLimits{PerUsername: 3, PerAddress: 6, Window: 15 * time.Minute, MaxEntries: 16}
+	ts := newTestServer(t, func(c *testConfig) {
+		c.Limits = bruteforce.Limits{PerUsername: 3, PerAddress: 6, Window: 15 * time.Minute, MaxEntries: 16}
 	})
 	for range 3 {
 		ts.do(t, request{method: "POST", path: "/login", remote: "203.0.113.66", body: `{"username":"alice","password":"wrong-password"}`})
@@ -146,7 +144,7 @@ func TestLimiterEvictsLocksLast(t *testing.T) {
 			body: fmt.Sprintf(`{"username":"crowd%d","password":"wrong-password"}`, i)})
 		checkError(t, w, http.StatusUnauthorized, "invalid_credentials")
 	}
-	if n := ts.limiter.size(); n > 16 {
+	if n := ts.limiter.Len(); n > 16 {
 		t.Errorf("limiter holds %d entries, want at most MaxEntries (16)", n)
 	}
 	checkError(t, ts.do(t, request{method: "POST", path: "/login", remote: "192.0.2.200", body: `{"username":"alice","password":"` + alicePassword + `"}`}),
@@ -163,16 +161,12 @@ func TestLoginTimingDoesNotRevealUsers(t *testing.T) {
 		t.Skip("timing is measured without the race detector (make test runs this test once more without -race)")
 	}
 	const cost, tries = 10, 50
-	ts := newTestServer(t, func(c *Config) {
-		c.BcryptCost = cost
+	ts := newTestServer(t, func(c *testConfig) {
+		c.Accounts.BcryptCost = cost
 		// The limiter is not what is measured here.
-		c.Limits = LoginLimits{PerUsername: 10 * tries, PerAddress: 10 * tries}
+		c.Limits = bruteforce.Limits{PerUsername: 10 * tries, PerAddress: 10 * tries}
 	})
-	hash, err := bcrypt.GenerateFromPassword([]byte("the-real-password"), cost)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := ts.store.CreateUser(context.Background(), store.User{Username: "carol", PasswordHash: hash, Role: "user", CreatedAt: ts.clock.Now()}); err != nil {
+	if _, err := ts.accounts.CreateUser(context.Background(), "carol", "the-real-password", "user"); err != nil {
 		t.Fatal(err)
 	}
 	unknownReq := request{method: "POST", path: "/login", body: `{"username":"nobody-here","password":"some-password"}`}
@@ -228,11 +222,4 @@ func headerNames(h http.Header) []string {
 	}
 	slices.Sort(names)
 	return names
-}
-
-// size reports how many counters the limiter holds.
-func (l *limiter) size() int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return len(l.counts)
 }

@@ -1,19 +1,15 @@
 package server
 
 import (
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
 	"errors"
-	"fmt"
 	"net/http"
 	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/jwt-micro-system/shared/jwtauth"
-	"golang.org/x/crypto/bcrypt"
 
-	"github.com/jwt-micro-system/auth-api/internal/store"
+	"github.com/jwt-micro-system/auth-api/internal/account"
+	"github.com/jwt-micro-system/auth-api/internal/bruteforce"
 )
 
 // tokenResponse answers /login and /refresh. Token repeats AccessToken for
@@ -31,48 +27,7 @@ type refreshRequest struct {
 	RefreshToken string `json:"refresh_token"`
 }
 
-// maxRefreshTokenLen bounds what is worth hashing; real ones are 43 bytes.
-const maxRefreshTokenLen = 256
-
-var errBadCredentials = &apiError{status: http.StatusUnauthorized, code: "invalid_credentials", message: "invalid username or password"}
-
-var errBadRefresh = &apiError{status: http.StatusUnauthorized, code: "invalid_refresh_token",
-	message: "the refresh token is invalid, expired or revoked; log in again"}
-
-// newRefreshToken returns a fresh opaque refresh token (256 random bits)
-// and the hash under which it is stored.
-func newRefreshToken() (token string, hash []byte, err error) {
-	var b [32]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		return "", nil, fmt.Errorf("refresh token: %w", err)
-	}
-	token = base64.RawURLEncoding.EncodeToString(b[:])
-	return token, hashRefreshToken(token), nil
-}
-
-func hashRefreshToken(token string) []byte {
-	h := sha256.Sum256([]byte(token))
-	return h[:]
-}
-
-func tooManyAttempts(c *gin.Context, wait time.Duration) {
-	secs := retryAfter(c, wait)
-	abort(c, http.StatusTooManyRequests, "too_many_attempts",
-		fmt.Sprintf("too many failed attempts; try again in %d seconds", secs))
-}
-
-// checkPassword compares password with hash, or with dummy when the user
-// does not exist, so both cases cost one bcrypt comparison.
-func checkPassword(u store.User, found bool, dummy []byte, password string) bool {
-	hash := u.PasswordHash
-	if !found {
-		hash = dummy
-	}
-	err := bcrypt.CompareHashAndPassword(hash, []byte(password))
-	return err == nil && found
-}
-
-func handleLogin(st store.Store, iss *jwtauth.Issuer, lim *limiter, m *metrics, dummy []byte, cfg Config) gin.HandlerFunc {
+func handleLogin(accounts *account.Service, iss *jwtauth.Issuer, lim *bruteforce.Limiter, m *metrics, now func() time.Time) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		username, password, aerr := decodeLogin(c.ContentType(), c.Request.Body)
 		if aerr != nil {
@@ -81,70 +36,38 @@ func handleLogin(st store.Store, iss *jwtauth.Issuer, lim *limiter, m *metrics, 
 			return
 		}
 		addr := c.ClientIP()
-		if wait, ok := lim.begin(username, addr, cfg.Now()); !ok {
+		if wait, ok := lim.Begin(username, addr, now()); !ok {
 			m.login("rate_limited")
-			requestLogger(c).Warn("login rate limited", "username", username, "client_ip", addr)
-			tooManyAttempts(c, wait)
+			requestLogger(c).Warn("login rate limited", "user", username, "client_ip", addr)
+			fail(c, tooManyAttempts(wait))
 			return
 		}
 		ctx, cancel := timeout(c)
 		defer cancel()
-		u, err := st.User(ctx, username)
-		found := err == nil
-		if err != nil && !errors.Is(err, store.ErrNotFound) {
-			fail(c, err)
-			return
-		}
-		if !checkPassword(u, found, dummy, password) {
+		u, err := accounts.Authenticate(ctx, username, password)
+		if errors.Is(err, account.ErrBadCredentials) {
 			m.login("invalid_credentials")
-			requestLogger(c).Info("login failed", "username", username, "client_ip", addr)
-			fail(c, errBadCredentials)
-			return
+			requestLogger(c).Info("login failed", "user", username, "client_ip", addr)
 		}
-		lim.succeeded(username, addr)
-		family, err := newFamily()
 		if err != nil {
 			fail(c, err)
 			return
 		}
-		resp, err := issuePair(iss, cfg, u, func(rt store.RefreshToken) error {
-			rt.Family = family
-			return st.AddRefreshToken(ctx, rt)
-		})
+		lim.Succeeded(username, addr)
+		access, _, err := iss.Issue(u.Username, u.Role)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		refresh, err := accounts.StartSession(ctx, u)
 		if err != nil {
 			fail(c, err)
 			return
 		}
 		m.login("success")
-		requestLogger(c).Info("login", "username", u.Username, "role", u.Role)
-		writeTokens(c, resp)
+		requestLogger(c).Info("login", "user", u.Username, "role", u.Role)
+		writeTokens(c, pair(iss, access, refresh))
 	}
-}
-
-func newFamily() (string, error) {
-	var b [16]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		return "", fmt.Errorf("token family: %w", err)
-	}
-	return base64.RawURLEncoding.EncodeToString(b[:]), nil
-}
-
-// issuePair signs an access token for u and stores a new refresh token with
-// save.
-func issuePair(iss *jwtauth.Issuer, cfg Config, u store.User, save func(store.RefreshToken) error) (tokenResponse, error) {
-	access, _, err := iss.Issue(u.Username, u.Role)
-	if err != nil {
-		return tokenResponse{}, err
-	}
-	refresh, hash, err := newRefreshToken()
-	if err != nil {
-		return tokenResponse{}, err
-	}
-	now := cfg.Now()
-	if err := save(store.RefreshToken{Hash: hash, Username: u.Username, CreatedAt: now, ExpiresAt: now.Add(cfg.RefreshTokenTTL)}); err != nil {
-		return tokenResponse{}, err
-	}
-	return pair(iss, access, refresh), nil
 }
 
 func pair(iss *jwtauth.Issuer, access, refresh string) tokenResponse {
@@ -176,7 +99,7 @@ func decodeRefreshToken(c *gin.Context) (string, *apiError) {
 	return req.RefreshToken, nil
 }
 
-func handleRefresh(st store.Store, iss *jwtauth.Issuer, m *metrics, cfg Config) gin.HandlerFunc {
+func handleRefresh(accounts *account.Service, iss *jwtauth.Issuer, m *metrics) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		presented, aerr := decodeRefreshToken(c)
 		if aerr != nil {
@@ -184,44 +107,23 @@ func handleRefresh(st store.Store, iss *jwtauth.Issuer, m *metrics, cfg Config) 
 			fail(c, aerr)
 			return
 		}
-		if len(presented) > maxRefreshTokenLen {
-			m.refresh("unknown")
-			fail(c, errBadRefresh)
-			return
-		}
-		next, nextHash, err := newRefreshToken()
-		if err != nil {
-			fail(c, err)
-			return
-		}
 		ctx, cancel := timeout(c)
 		defer cancel()
-		now := cfg.Now()
-		old, err := st.RotateRefreshToken(ctx, hashRefreshToken(presented),
-			store.RefreshToken{Hash: nextHash, CreatedAt: now, ExpiresAt: now.Add(cfg.RefreshTokenTTL)}, now)
-		if outcome, refused := refreshOutcome(err); refused {
-			m.refresh(outcome)
-			l := requestLogger(c).With("outcome", outcome)
-			if old.Username != "" {
-				l = l.With("username", old.Username, "family", old.Family)
+		u, next, err := accounts.Refresh(ctx, presented)
+		var refused *account.RefreshError
+		if errors.As(err, &refused) {
+			m.refresh(refused.Outcome)
+			l := requestLogger(c).With("outcome", refused.Outcome)
+			if refused.Username != "" {
+				l = l.With("user", refused.Username, "family", refused.Family)
 			}
-			if errors.Is(err, store.ErrTokenReused) {
+			if refused.Outcome == account.OutcomeReused {
 				l.Warn("refresh token reused; its family is revoked")
 			} else {
 				l.Info("refresh refused")
 			}
-			fail(c, errBadRefresh)
-			return
-		} else if err != nil {
-			fail(c, err)
-			return
 		}
-		u, err := st.User(ctx, old.Username)
-		if errors.Is(err, store.ErrNotFound) {
-			m.refresh("unknown")
-			fail(c, errBadRefresh)
-			return
-		} else if err != nil {
+		if err != nil {
 			fail(c, err)
 			return
 		}
@@ -231,49 +133,29 @@ func handleRefresh(st store.Store, iss *jwtauth.Issuer, m *metrics, cfg Config) 
 			return
 		}
 		m.refresh("success")
-		requestLogger(c).Info("refresh", "username", u.Username)
+		requestLogger(c).Info("refresh", "user", u.Username)
 		writeTokens(c, pair(iss, access, next))
 	}
 }
 
-// refreshOutcome names a rotation error for metrics and logs, and says
-// whether it is a refusal (401) rather than a failure (500).
-func refreshOutcome(err error) (string, bool) {
-	switch {
-	case err == nil:
-		return "success", false
-	case errors.Is(err, store.ErrNotFound):
-		return "unknown", true
-	case errors.Is(err, store.ErrTokenReused):
-		return "reused", true
-	case errors.Is(err, store.ErrTokenRevoked):
-		return "revoked", true
-	case errors.Is(err, store.ErrTokenExpired):
-		return "expired", true
-	}
-	return "error", false
-}
-
 // handleLogout revokes the refresh token's family. An unknown token is not
 // an error: the client is logged out either way.
-func handleLogout(st store.Store, now func() time.Time) gin.HandlerFunc {
+func handleLogout(accounts *account.Service) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		presented, aerr := decodeRefreshToken(c)
 		if aerr != nil {
 			fail(c, aerr)
 			return
 		}
-		if len(presented) <= maxRefreshTokenLen {
-			ctx, cancel := timeout(c)
-			defer cancel()
-			err := st.RevokeRefreshFamily(ctx, hashRefreshToken(presented), now())
-			if err != nil && !errors.Is(err, store.ErrNotFound) {
-				fail(c, err)
-				return
-			}
-			if err == nil {
-				requestLogger(c).Info("logout")
-			}
+		ctx, cancel := timeout(c)
+		defer cancel()
+		revoked, err := accounts.EndSession(ctx, presented)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		if revoked {
+			requestLogger(c).Info("logout")
 		}
 		c.Status(http.StatusNoContent)
 	}

@@ -13,6 +13,8 @@ import (
 	"github.com/jwt-micro-system/shared/jwtauth"
 
 	"github.com/jwt-micro-system/shared/secretkey"
+
+	"github.com/jwt-micro-system/auth-api/internal/bruteforce"
 )
 
 // hostileBodies are sent to every JSON endpoint; each must get a JSON 4xx.
@@ -177,7 +179,7 @@ func TestRefreshRotationAndReuse(t *testing.T) {
 }
 
 func TestRefreshErrors(t *testing.T) {
-	ts := newTestServer(t, func(c *Config) { c.RefreshTokenTTL = time.Hour })
+	ts := newTestServer(t, func(c *testConfig) { c.Accounts.RefreshTokenTTL = time.Hour })
 	expiring := ts.login(t, "alice", alicePassword)
 	ts.clock.Advance(time.Hour)
 	for _, tt := range []struct {
@@ -272,7 +274,7 @@ func TestLogout(t *testing.T) {
 }
 
 func TestBruteForceLimits(t *testing.T) {
-	limits := func(c *Config) { c.Limits = LoginLimits{PerUsername: 3, PerAddress: 6, Window: time.Minute} }
+	limits := func(c *testConfig) { c.Limits = bruteforce.Limits{PerUsername: 3, PerAddress: 6, Window: time.Minute} }
 	wrong := func(user string) string { return `{"username":"` + user + `","password":"wrong-password"}` }
 	right := `{"username":"alice","password":"` + alicePassword + `"}`
 
@@ -325,7 +327,7 @@ func TestBruteForceLimits(t *testing.T) {
 	})
 
 	t.Run("trusted proxy", func(t *testing.T) {
-		ts := newTestServer(t, limits, func(c *Config) { c.TrustedProxies = []string{testRemoteAddr} })
+		ts := newTestServer(t, limits, func(c *testConfig) { c.TrustedProxies = []string{testRemoteAddr} })
 		for i := range 6 {
 			ts.do(t, request{method: "POST", path: "/login", body: wrong("user" + string(rune('a'+i))), header: map[string]string{"X-Forwarded-For": "198.51.100.1"}})
 		}
@@ -370,7 +372,7 @@ func TestUnusedKeysAreRejected(t *testing.T) {
 // Rotation does not extend a session: the family expires
 // REFRESH_TOKEN_TTL after the login.
 func TestRefreshFamilyExpiryIsAbsolute(t *testing.T) {
-	ts := newTestServer(t, func(c *Config) { c.RefreshTokenTTL = 10 * time.Hour })
+	ts := newTestServer(t, func(c *testConfig) { c.Accounts.RefreshTokenTTL = 10 * time.Hour })
 	refresh := ts.login(t, "alice", alicePassword).RefreshToken
 	for range 3 {
 		ts.clock.Advance(3 * time.Hour)

@@ -6,10 +6,6 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
-
-	"golang.org/x/crypto/bcrypt"
-
-	"github.com/jwt-micro-system/auth-api/internal/store"
 )
 
 func benchRequest(b *testing.B, ts *testServer, method, path, body, token string) {
@@ -55,29 +51,11 @@ const benchCost = 10
 
 // BenchmarkLogin is a whole login at bcrypt cost 10: decode, limiter, user
 // lookup, bcrypt, token signing, refresh token insert. Compare with
-// BenchmarkBcryptCompare: the difference is what login adds to the hash.
+// BenchmarkPasswordCheck in internal/account: the difference is what login adds to the hash.
 func BenchmarkLogin(b *testing.B) {
-	ts := newTestServer(b)
-	hash, err := bcrypt.GenerateFromPassword([]byte("bench-password"), benchCost)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := ts.store.CreateUser(context.Background(), store.User{Username: "bench", PasswordHash: hash, Role: "user", CreatedAt: ts.clock.Now()}); err != nil {
+	ts := newTestServer(b, func(c *testConfig) { c.Accounts.BcryptCost = benchCost })
+	if _, err := ts.accounts.CreateUser(context.Background(), "bench", "bench-password", "user"); err != nil {
 		b.Fatal(err)
 	}
 	benchRequest(b, ts, "POST", "/login", `{"username":"bench","password":"bench-password"}`, "")
-}
-
-// BenchmarkBcryptCompare is the bare cost of one password check at cost 10.
-func BenchmarkBcryptCompare(b *testing.B) {
-	hash, err := bcrypt.GenerateFromPassword([]byte("bench-password"), benchCost)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.ReportAllocs()
-	for b.Loop() {
-		if err := bcrypt.CompareHashAndPassword(hash, []byte("bench-password")); err != nil {
-			b.Fatal(err)
-		}
-	}
 }

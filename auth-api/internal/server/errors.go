@@ -2,12 +2,14 @@ package server
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/jwt-micro-system/auth-api/internal/account"
-	"github.com/jwt-micro-system/auth-api/internal/store"
 )
 
 // errorBody is every error response: a stable code for programs and a
@@ -17,11 +19,13 @@ type errorBody struct {
 	Message string `json:"message"`
 }
 
-// apiError is an error with the response it deserves.
+// apiError is an error with the response it deserves, including any header
+// that belongs to it (WWW-Authenticate, Retry-After, Connection).
 type apiError struct {
 	status  int
 	code    string
 	message string
+	header  map[string]string
 }
 
 func (e *apiError) Error() string { return e.code + ": " + e.message }
@@ -30,27 +34,64 @@ func badRequest(code, msg string) *apiError {
 	return &apiError{status: http.StatusBadRequest, code: code, message: msg}
 }
 
-// abort ends the request with a JSON error.
-func abort(c *gin.Context, status int, code, msg string) {
-	c.AbortWithStatusJSON(status, errorBody{Error: code, Message: msg})
+// invalidToken is a 401 for a missing, bad or orphaned access token.
+func invalidToken(msg string) *apiError {
+	return &apiError{status: http.StatusUnauthorized, code: "invalid_token", message: msg,
+		header: map[string]string{"WWW-Authenticate": `Bearer error="invalid_token"`}}
+}
+
+// accountGone is the 401 for a valid token whose user was deleted.
+func accountGone() *apiError { return invalidToken("the account of this token no longer exists") }
+
+func notAdmin() *apiError {
+	return &apiError{status: http.StatusForbidden, code: "forbidden", message: "this needs the admin role"}
+}
+
+// tooManyAttempts is a 429 with Retry-After in whole seconds, at least 1.
+func tooManyAttempts(wait time.Duration) *apiError {
+	secs := max(int((wait+time.Second-1)/time.Second), 1)
+	return &apiError{status: http.StatusTooManyRequests, code: "too_many_attempts",
+		message: fmt.Sprintf("too many failed attempts; try again in %d seconds", secs),
+		header:  map[string]string{"Retry-After": strconv.Itoa(secs)}}
 }
 
 // fail maps err to its response: the one place errors become statuses.
 // Anything unexpected is a 500 whose details go to the log only.
 func fail(c *gin.Context, err error) {
+	ae := apiErrorOf(err)
+	if ae == nil {
+		_ = c.Error(err)
+		requestLogger(c).Error("request failed", "err", err)
+		ae = &apiError{status: http.StatusInternalServerError, code: "internal_error", message: "something went wrong on our side; try again later"}
+	}
+	for k, v := range ae.header {
+		c.Header(k, v)
+	}
+	c.AbortWithStatusJSON(ae.status, errorBody{Error: ae.code, Message: ae.message})
+}
+
+// apiErrorOf is the table from errors to responses; nil for an error that
+// is not expected (a 500).
+func apiErrorOf(err error) *apiError {
 	var ae *apiError
 	switch {
 	case errors.As(err, &ae):
-		abort(c, ae.status, ae.code, ae.message)
+		return ae
 	case errors.Is(err, account.ErrInvalid):
-		abort(c, http.StatusBadRequest, "invalid_request", err.Error())
-	case errors.Is(err, store.ErrDuplicate):
-		abort(c, http.StatusConflict, "user_exists", "a user with this name already exists (names are unique regardless of case)")
-	case errors.Is(err, store.ErrNotFound):
-		abort(c, http.StatusNotFound, "not_found", "no such user")
-	default:
-		_ = c.Error(err)
-		requestLogger(c).Error("request failed", "err", err)
-		abort(c, http.StatusInternalServerError, "internal_error", "something went wrong on our side; try again later")
+		return badRequest("invalid_request", err.Error())
+	case errors.Is(err, account.ErrBadCredentials):
+		return &apiError{status: http.StatusUnauthorized, code: "invalid_credentials", message: "invalid username or password"}
+	case errors.Is(err, account.ErrWrongPassword):
+		return &apiError{status: http.StatusForbidden, code: "invalid_credentials", message: "current_password is wrong"}
+	case errors.Is(err, account.ErrRefreshRefused):
+		return &apiError{status: http.StatusUnauthorized, code: "invalid_refresh_token",
+			message: "the refresh token is invalid, expired or revoked; log in again"}
+	case errors.Is(err, account.ErrDeleteSelf):
+		return &apiError{status: http.StatusConflict, code: "cannot_delete_self", message: "you cannot delete your own account; ask another admin"}
+	case errors.Is(err, account.ErrDuplicate):
+		return &apiError{status: http.StatusConflict, code: "user_exists", message: "a user with this name already exists (names are unique regardless of case)"}
+	case errors.Is(err, account.ErrNotFound):
+		return &apiError{status: http.StatusNotFound, code: "not_found", message: "no such user"}
 	}
+	return nil
 }

@@ -3,14 +3,11 @@ package server
 import (
 	"context"
 	_ "embed"
-	"log/slog"
 	"net/http"
 	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/jwt-micro-system/shared/secretkey"
-
-	"github.com/jwt-micro-system/auth-api/internal/store"
 )
 
 //go:embed openapi.yaml
@@ -23,13 +20,13 @@ func handleHealthz() gin.HandlerFunc {
 }
 
 // handleReadyz reports whether the store answers.
-func handleReadyz(log *slog.Logger, st store.Store) gin.HandlerFunc {
+func handleReadyz(st Pinger) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
 		defer cancel()
 		if err := st.Ping(ctx); err != nil {
-			log.Error("readiness check failed", "err", err)
-			abort(c, http.StatusServiceUnavailable, "not_ready", "the database is not reachable")
+			requestLogger(c).Error("readiness check failed", "err", err)
+			fail(c, &apiError{status: http.StatusServiceUnavailable, code: "not_ready", message: "the database is not reachable"})
 			return
 		}
 		c.JSON(http.StatusOK, gin.H{"status": "ready"})

@@ -44,12 +44,12 @@ func TestTokenKey(t *testing.T) {
 			PreviousKid: secretkey.KeyID([]byte(otherSecret)), Issuer: "auth-api", Audience: "web"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			ts := newTestServer(t, func(c *Config) { c.Audience = tt.audience })
+			ts := newTestServer(t, func(c *testConfig) { c.Audience = tt.audience })
 			keys, err := secretkey.NewKeys(testSecret, tt.previous)
 			if err != nil {
 				t.Fatal(err)
 			}
-			s, err := NewServer(ts.log, ts.cfg, ts.store, keys)
+			s, err := NewServer(ts.log, ts.cfg.Config, ts.accounts, ts.store, keys)
 			if err != nil {
 				t.Fatal(err)
 			}

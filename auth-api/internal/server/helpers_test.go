@@ -14,9 +14,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jwt-micro-system/shared/jwtauth"
 	"github.com/jwt-micro-system/shared/secretkey"
-	"golang.org/x/crypto/bcrypt"
 
+	"github.com/jwt-micro-system/auth-api/internal/account"
 	"github.com/jwt-micro-system/auth-api/internal/store"
 )
 
@@ -41,17 +42,33 @@ func (c *clock) Advance(d time.Duration) {
 	c.now = c.now.Add(d)
 }
 
+// testCost is bcrypt's minimum cost, for speed; the cost does not change
+// what the handlers do.
+const testCost = 4
+
+// testConfig is what a test may change: the server's configuration and the
+// account service's.
+type testConfig struct {
+	Config
+	Accounts account.Config
+	// LogTo receives the server's log at debug level; nothing when nil.
+	LogTo io.Writer
+}
+
 type testServer struct {
 	*Server
-	store *store.SQLite
-	clock *clock
-	keys  *secretkey.Keys
+	store    *store.SQLite
+	accounts *account.Service
+	clock    *clock
+	keys     *secretkey.Keys
+	verifier *jwtauth.Verifier
+	log      *slog.Logger
+	cfg      testConfig
 }
 
 // newTestServer returns a server on a fresh database with an admin ("admin")
-// and a user ("alice"). Passwords are hashed at bcrypt.MinCost for speed;
-// the cost does not change what the handlers do.
-func newTestServer(tb testing.TB, opts ...func(*Config)) *testServer {
+// and a user ("alice"), passwords hashed at testCost.
+func newTestServer(tb testing.TB, opts ...func(*testConfig)) *testServer {
 	tb.Helper()
 	ctx := context.Background()
 	st, err := store.OpenSQLite(ctx, filepath.Join(tb.TempDir(), "auth.db"))
@@ -61,7 +78,7 @@ func newTestServer(tb testing.TB, opts ...func(*Config)) *testServer {
 	tb.Cleanup(func() { st.Close() })
 	clk := &clock{now: time.Now().Truncate(time.Second)}
 	for _, u := range []struct{ name, pass, role string }{{"admin", adminPassword, "admin"}, {"alice", alicePassword, "user"}} {
-		h, err := bcrypt.GenerateFromPassword([]byte(u.pass), bcrypt.MinCost)
+		h, err := account.HashPassword(u.pass, testCost)
 		if err != nil {
 			tb.Fatal(err)
 		}
@@ -73,24 +90,31 @@ func newTestServer(tb testing.TB, opts ...func(*Config)) *testServer {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	cfg := Config{
-		AccessTokenTTL:  30 * time.Minute,
-		RefreshTokenTTL: 168 * time.Hour,
-		BcryptCost:      bcrypt.MinCost,
-		Now:             clk.Now,
+	cfg := testConfig{
+		Config:   Config{AccessTokenTTL: 30 * time.Minute, Now: clk.Now},
+		Accounts: account.Config{BcryptCost: testCost, RefreshTokenTTL: 168 * time.Hour, Now: clk.Now},
 	}
 	for _, o := range opts {
 		o(&cfg)
 	}
-	if cfg.Now == nil {
-		cfg.Now = clk.Now
-	}
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	s, err := NewServer(log, cfg, st, keys)
+	if cfg.LogTo != nil {
+		log = slog.New(slog.NewJSONHandler(cfg.LogTo, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	cfg.Accounts.Log = log
+	accounts, err := account.New(st, cfg.Accounts)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return &testServer{Server: s, store: st, clock: clk, keys: keys}
+	s, err := NewServer(log, cfg.Config, accounts, st, keys)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ver, err := jwtauth.NewVerifier(keys, jwtauth.VerifierConfig{Issuer: jwtauth.DefaultIssuer, Audience: cfg.Audience, Now: clk.Now})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return &testServer{Server: s, store: st, accounts: accounts, clock: clk, keys: keys, verifier: ver, log: log, cfg: cfg}
 }
 
 // request describes one call to the handler.

@@ -3,12 +3,12 @@ package server
 import (
 	"errors"
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
-	"golang.org/x/crypto/bcrypt"
 
 	"github.com/jwt-micro-system/auth-api/internal/account"
-	"github.com/jwt-micro-system/auth-api/internal/store"
+	"github.com/jwt-micro-system/auth-api/internal/bruteforce"
 )
 
 // handleMe answers with the verified claims of the bearer token.
@@ -28,58 +28,41 @@ type changePasswordRequest struct {
 // handleChangePassword sets a new password after checking the current one,
 // and revokes every refresh token of the user. Wrong current passwords count
 // against the brute-force limits like failed logins.
-func handleChangePassword(st store.Store, lim *limiter, cfg Config) gin.HandlerFunc {
+func handleChangePassword(accounts *account.Service, lim *bruteforce.Limiter, now func() time.Time) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		var req changePasswordRequest
 		if aerr := decodeJSON(c.ContentType(), c.Request.Body, &req); aerr != nil {
 			fail(c, aerr)
 			return
 		}
-		if req.CurrentPassword == "" {
-			fail(c, badRequest("invalid_request", "current_password is required"))
+		// Requests that could never succeed do not count as attempts.
+		if err := account.ValidatePasswordChange(req.CurrentPassword, req.NewPassword); err != nil {
+			fail(c, err)
 			return
 		}
-		if err := account.ValidatePassword(req.NewPassword); err != nil {
-			fail(c, badRequest("invalid_request", "new_password: "+err.Error()))
-			return
-		}
-		if req.NewPassword == req.CurrentPassword {
-			fail(c, badRequest("invalid_request", "new_password must differ from current_password"))
-			return
-		}
-		claims := claimsOf(c)
+		user := claimsOf(c).Subject
 		addr := c.ClientIP()
-		if wait, ok := lim.begin(claims.Subject, addr, cfg.Now()); !ok {
-			tooManyAttempts(c, wait)
+		if wait, ok := lim.Begin(user, addr, now()); !ok {
+			fail(c, tooManyAttempts(wait))
 			return
 		}
 		ctx, cancel := timeout(c)
 		defer cancel()
-		u, err := st.User(ctx, claims.Subject)
-		if errors.Is(err, store.ErrNotFound) {
-			unauthorized(c, "the account of this token no longer exists")
+		err := accounts.ChangePassword(ctx, user, req.CurrentPassword, req.NewPassword)
+		switch {
+		case errors.Is(err, account.ErrNotFound):
+			fail(c, accountGone())
 			return
-		} else if err != nil {
+		case errors.Is(err, account.ErrWrongPassword):
+			requestLogger(c).Info("password change refused: wrong current password", "user", user)
+			fail(c, err)
+			return
+		case err != nil:
 			fail(c, err)
 			return
 		}
-		if len(req.CurrentPassword) > account.MaxPasswordBytes ||
-			bcrypt.CompareHashAndPassword(u.PasswordHash, []byte(req.CurrentPassword)) != nil {
-			requestLogger(c).Info("password change refused: wrong current password", "username", u.Username)
-			abort(c, http.StatusForbidden, "invalid_credentials", "current_password is wrong")
-			return
-		}
-		lim.succeeded(claims.Subject, addr)
-		hash, err := account.HashPassword(req.NewPassword, cfg.BcryptCost)
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		if err := st.SetPassword(ctx, u.Username, hash); err != nil {
-			fail(c, err)
-			return
-		}
-		requestLogger(c).Info("password changed; refresh tokens revoked", "username", u.Username)
+		lim.Succeeded(user, addr)
+		requestLogger(c).Info("password changed; refresh tokens revoked", "user", user)
 		c.Status(http.StatusNoContent)
 	}
 }

@@ -8,6 +8,8 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/jwt-micro-system/shared/secretkey"
+
+	"github.com/jwt-micro-system/auth-api/internal/bruteforce"
 )
 
 func TestMe(t *testing.T) {
@@ -136,7 +138,7 @@ func TestKeyRotation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := NewServer(rotated.log, rotated.cfg, rotated.store, keys)
+	s, err := NewServer(rotated.log, rotated.cfg.Config, rotated.accounts, rotated.store, keys)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,7 +154,7 @@ func TestKeyRotation(t *testing.T) {
 
 	// Once the previous key is dropped, old tokens are refused.
 	newOnly, _ := secretkey.NewKeys(otherSecret, "")
-	s, err = NewServer(rotated.log, rotated.cfg, rotated.store, newOnly)
+	s, err = NewServer(rotated.log, rotated.cfg.Config, rotated.accounts, rotated.store, newOnly)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,7 +163,7 @@ func TestKeyRotation(t *testing.T) {
 }
 
 func TestChangePasswordBruteForce(t *testing.T) {
-	ts := newTestServer(t, func(c *Config) { c.Limits = LoginLimits{PerUsername: 2, PerAddress: 10, Window: time.Minute} })
+	ts := newTestServer(t, func(c *testConfig) { c.Limits = bruteforce.Limits{PerUsername: 2, PerAddress: 10, Window: time.Minute} })
 	token := ts.login(t, "alice", alicePassword).AccessToken
 	wrong := `{"current_password":"guess-password","new_password":"new-password-1"}`
 	for range 2 {

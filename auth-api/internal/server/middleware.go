@@ -5,9 +5,9 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -15,7 +15,6 @@ import (
 	"github.com/jwt-micro-system/shared/jwtauth"
 
 	"github.com/jwt-micro-system/auth-api/internal/account"
-	"github.com/jwt-micro-system/auth-api/internal/store"
 )
 
 // Context keys, unexported so no other package can collide with them.
@@ -24,19 +23,19 @@ type (
 	claimsKey struct{}
 )
 
-// requestID gives every request an id: the caller's X-Request-ID when it is
-// short and plain, a random one otherwise. It is echoed in the response and
-// attached to every log line of the request.
-func (s *Server) requestID() gin.HandlerFunc {
+// requestID gives every request an id: the caller's X-Request-Id when it is
+// 1-64 characters of [A-Za-z0-9._-], a random one otherwise. It is echoed
+// in the response and attached to every log line of the request.
+func requestID(log *slog.Logger) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id := c.GetHeader("X-Request-ID")
+		id := c.GetHeader("X-Request-Id")
 		if !plainID(id) {
 			var b [8]byte
 			_, _ = rand.Read(b[:])
 			id = hex.EncodeToString(b[:])
 		}
-		c.Header("X-Request-ID", id)
-		c.Set(loggerKey{}, s.log.With("request_id", id))
+		c.Header("X-Request-Id", id)
+		c.Set(loggerKey{}, log.With("request_id", id))
 		c.Next()
 	}
 }
@@ -65,8 +64,9 @@ func requestLogger(c *gin.Context) *slog.Logger {
 }
 
 // observe logs one line per request and counts it in the metrics. The path
-// is logged, never the query or any header, so tokens stay out of the logs.
-func (s *Server) observe() gin.HandlerFunc {
+// is logged, never the query or any header, so tokens stay out of the logs;
+// user is the subject of a verified access token, when there was one.
+func observe(m *metrics) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		start := time.Now()
 		c.Next()
@@ -76,7 +76,7 @@ func (s *Server) observe() gin.HandlerFunc {
 			route = "unmatched"
 		}
 		status := c.Writer.Status()
-		s.metrics.observeRequest(c.Request.Method, route, status, elapsed)
+		m.observeRequest(c.Request.Method, route, status, elapsed)
 		// Successful reads (health probes, /me, scrapes) are routine and
 		// frequent: debug. Changes, refusals and failures: info or error.
 		// Handlers log the events that matter (logins, refreshes, admin
@@ -93,7 +93,7 @@ func (s *Server) observe() gin.HandlerFunc {
 		if !log.Enabled(ctx, level) {
 			return
 		}
-		log.LogAttrs(ctx, level, "request",
+		attrs := []slog.Attr{
 			slog.String("method", c.Request.Method),
 			slog.String("path", c.Request.URL.Path),
 			slog.String("route", route),
@@ -101,21 +101,24 @@ func (s *Server) observe() gin.HandlerFunc {
 			slog.Int("bytes", c.Writer.Size()),
 			slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000),
 			slog.String("client_ip", c.ClientIP()),
-		)
+		}
+		if cl := claimsOf(c); cl != nil {
+			attrs = append(attrs, slog.String("user", cl.Subject))
+		}
+		log.LogAttrs(ctx, level, "request", attrs...)
 	}
 }
 
 // recoverPanic turns a panic in a handler into a logged 500 with a JSON
 // body; the stack trace goes to the log, never to the client.
-func (s *Server) recoverPanic() gin.HandlerFunc {
+func recoverPanic() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		defer func() {
 			if v := recover(); v != nil {
 				if err, ok := v.(error); ok && errors.Is(err, http.ErrAbortHandler) {
 					panic(v)
 				}
-				requestLogger(c).Error("panic in handler", "panic", v)
-				abort(c, http.StatusInternalServerError, "internal_error", "something went wrong on our side; try again later")
+				fail(c, fmt.Errorf("panic in handler: %v", v))
 			}
 		}()
 		c.Next()
@@ -129,8 +132,8 @@ func limitBody(max int64) gin.HandlerFunc {
 		if c.Request.ContentLength > max {
 			ae := tooLargeError()
 			// The rest of an oversized body is not worth reading.
-			c.Header("Connection", "close")
-			abort(c, ae.status, ae.code, ae.message)
+			ae.header = map[string]string{"Connection": "close"}
+			fail(c, ae)
 			return
 		}
 		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, max)
@@ -152,7 +155,7 @@ func tokenMessage(r jwtauth.Reason) string {
 
 // requireToken lets a request through only with a valid bearer token, and
 // puts its claims in the context. Refusals are 401 with WWW-Authenticate.
-func (s *Server) requireToken() gin.HandlerFunc {
+func requireToken(ver *jwtauth.Verifier, m *metrics) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		token, ok := bearerToken(c.GetHeader("Authorization"))
 		var claims *jwtauth.Claims
@@ -160,23 +163,18 @@ func (s *Server) requireToken() gin.HandlerFunc {
 		if !ok {
 			err = &jwtauth.Error{Reason: jwtauth.ReasonMissingToken}
 		} else {
-			claims, err = s.verifier.Verify(token)
+			claims, err = ver.Verify(token)
 		}
 		if err != nil {
 			reason := jwtauth.ReasonOf(err)
-			s.metrics.tokenRejected(reason)
+			m.tokenRejected(reason)
 			requestLogger(c).Info("access token refused", "reason", string(reason))
-			unauthorized(c, tokenMessage(reason))
+			fail(c, invalidToken(tokenMessage(reason)))
 			return
 		}
 		c.Set(claimsKey{}, claims)
 		c.Next()
 	}
-}
-
-func unauthorized(c *gin.Context, msg string) {
-	c.Header("WWW-Authenticate", `Bearer error="invalid_token"`)
-	abort(c, http.StatusUnauthorized, "invalid_token", msg)
 }
 
 // bearerToken extracts the token from an Authorization header; the scheme
@@ -200,37 +198,27 @@ func claimsOf(c *gin.Context) *jwtauth.Claims {
 // requireAdmin lets only admins through. The token's role must be admin,
 // and so must the stored user's: a deleted or demoted admin loses access at
 // once, not when the token expires.
-func (s *Server) requireAdmin() gin.HandlerFunc {
+func requireAdmin(accounts *account.Service) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		claims := claimsOf(c)
 		if claims == nil || claims.Role != account.RoleAdmin {
-			abort(c, http.StatusForbidden, "forbidden", "this needs the admin role")
+			fail(c, notAdmin())
 			return
 		}
-		u, err := s.store.User(c.Request.Context(), claims.Subject)
+		u, err := accounts.User(c.Request.Context(), claims.Subject)
 		switch {
-		case errors.Is(err, store.ErrNotFound):
-			unauthorized(c, "the account of this token no longer exists")
+		case errors.Is(err, account.ErrNotFound):
+			fail(c, accountGone())
 			return
 		case err != nil:
 			fail(c, err)
 			return
 		case u.Role != account.RoleAdmin:
-			abort(c, http.StatusForbidden, "forbidden", "this needs the admin role")
+			fail(c, notAdmin())
 			return
 		}
 		c.Next()
 	}
-}
-
-// retryAfter sets Retry-After in whole seconds, at least 1.
-func retryAfter(c *gin.Context, d time.Duration) int {
-	secs := int((d + time.Second - 1) / time.Second)
-	if secs < 1 {
-		secs = 1
-	}
-	c.Header("Retry-After", strconv.Itoa(secs))
-	return secs
 }
 
 // timeout bounds a store call made on behalf of a request.

@@ -1,7 +1,10 @@
 package server
 
 import (
+	"bytes"
+	"encoding/json"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/gin-gonic/gin"
@@ -31,6 +34,61 @@ func TestRequestID(t *testing.T) {
 		})
 	}
 }
+
+// Every request line carries the shared log keys; user is the token's
+// subject when there is one.
+func TestRequestLogLine(t *testing.T) {
+	var buf syncBuffer
+	ts := newTestServer(t, func(c *testConfig) { c.LogTo = &buf })
+	token := ts.login(t, "alice", alicePassword).AccessToken
+	for _, tt := range []struct {
+		name, path, token, id string
+		status                int
+		user                  any
+	}{
+		{"authenticated", "/me", token, "req-1", 200, "alice"},
+		{"anonymous", "/healthz", "", "req-2", 200, nil},
+		{"refused", "/me", "not-a-token", "req-3", 401, nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			ts.do(t, request{method: "GET", path: tt.path, token: tt.token, header: map[string]string{"X-Request-Id": tt.id}})
+			var line map[string]any
+			for _, l := range strings.Split(buf.String(), "\n") {
+				var m map[string]any
+				if json.Unmarshal([]byte(l), &m) == nil && m["msg"] == "request" && m["request_id"] == tt.id {
+					line = m
+				}
+			}
+			if line == nil {
+				t.Fatalf("no request line with request_id %q in %s", tt.id, buf.String())
+			}
+			for _, key := range []string{"method", "path", "status", "duration_ms", "client_ip"} {
+				if _, ok := line[key]; !ok {
+					t.Errorf("request line %v lacks %q", line, key)
+				}
+			}
+			if line["status"] != float64(tt.status) || line["client_ip"] != testRemoteAddr || line["user"] != tt.user {
+				t.Errorf("got status %v, client_ip %v, user %v; want %d, %s, %v", line["status"], line["client_ip"], line["user"], tt.status, testRemoteAddr, tt.user)
+			}
+			if strings.Contains(buf.String(), token) {
+				t.Error("the access token appears in the log")
+			}
+		})
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the logger and the test at once.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+func (b *syncBuffer) String() string { b.mu.Lock(); defer b.mu.Unlock(); return b.buf.String() }
 
 // A panic in a handler is a logged 500 with a JSON body, never a stack
 // trace, and the server goes on serving.

@@ -1,43 +1,62 @@
 package server
 
 import (
+	"log/slog"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
+	"github.com/jwt-micro-system/shared/jwtauth"
+	"github.com/jwt-micro-system/shared/secretkey"
+
+	"github.com/jwt-micro-system/auth-api/internal/account"
+	"github.com/jwt-micro-system/auth-api/internal/bruteforce"
 )
 
-// routes is the one place that lists every route and its middleware.
-func (s *Server) routes() {
-	r := s.engine
+// routeDeps are the dependencies that routes hands to the handler makers.
+type routeDeps struct {
+	log      *slog.Logger
+	cfg      Config
+	accounts *account.Service
+	ready    Pinger
+	keys     *secretkey.Keys
+	issuer   *jwtauth.Issuer
+	verifier *jwtauth.Verifier
+	limiter  *bruteforce.Limiter
+	metrics  *metrics
+}
+
+// addRoutes is the one place that lists every route and its middleware.
+func addRoutes(r *gin.Engine, d routeDeps) {
 	r.Use(
-		s.requestID(),
-		s.observe(),
-		s.recoverPanic(),
+		requestID(d.log),
+		observe(d.metrics),
+		recoverPanic(),
 		limitBody(MaxBodyBytes),
 	)
 	r.NoRoute(func(c *gin.Context) {
-		abort(c, http.StatusNotFound, "not_found", "no such endpoint; see /openapi.yaml")
+		fail(c, &apiError{status: http.StatusNotFound, code: "not_found", message: "no such endpoint; see /openapi.yaml"})
 	})
 	r.NoMethod(func(c *gin.Context) {
-		abort(c, http.StatusMethodNotAllowed, "method_not_allowed", "method "+c.Request.Method+" is not allowed here; see /openapi.yaml")
+		fail(c, &apiError{status: http.StatusMethodNotAllowed, code: "method_not_allowed",
+			message: "method " + c.Request.Method + " is not allowed here; see /openapi.yaml"})
 	})
 
 	r.GET("/healthz", handleHealthz())
-	r.GET("/readyz", handleReadyz(s.log, s.store))
-	r.GET("/metrics", handleMetrics(s.metrics))
+	r.GET("/readyz", handleReadyz(d.ready))
+	r.GET("/metrics", handleMetrics(d.metrics))
 	r.GET("/openapi.yaml", handleOpenAPI())
-	r.GET("/token-key", handleTokenKey(s.keys, s.cfg.Issuer, s.cfg.Audience))
+	r.GET("/token-key", handleTokenKey(d.keys, d.cfg.Issuer, d.cfg.Audience))
 
-	r.POST("/login", handleLogin(s.store, s.issuer, s.limiter, s.metrics, s.dummyHash, s.cfg))
-	r.POST("/refresh", handleRefresh(s.store, s.issuer, s.metrics, s.cfg))
-	r.POST("/logout", handleLogout(s.store, s.cfg.Now))
+	r.POST("/login", handleLogin(d.accounts, d.issuer, d.limiter, d.metrics, d.cfg.Now))
+	r.POST("/refresh", handleRefresh(d.accounts, d.issuer, d.metrics))
+	r.POST("/logout", handleLogout(d.accounts))
 
-	authed := r.Group("/", s.requireToken())
+	authed := r.Group("/", requireToken(d.verifier, d.metrics))
 	authed.GET("/me", handleMe())
-	authed.POST("/me/password", handleChangePassword(s.store, s.limiter, s.cfg))
+	authed.POST("/me/password", handleChangePassword(d.accounts, d.limiter, d.cfg.Now))
 
-	admin := r.Group("/users", s.requireToken(), s.requireAdmin())
-	admin.GET("", handleListUsers(s.store))
-	admin.POST("", handleCreateUser(s.store, s.cfg))
-	admin.DELETE("/:username", handleDeleteUser(s.store))
+	admin := r.Group("/users", requireToken(d.verifier, d.metrics), requireAdmin(d.accounts))
+	admin.GET("", handleListUsers(d.accounts))
+	admin.POST("", handleCreateUser(d.accounts))
+	admin.DELETE("/:username", handleDeleteUser(d.accounts))
 }

@@ -1,5 +1,7 @@
 // Package server is the auth-api HTTP service: routes, handlers and their
-// middleware, on Gin.
+// middleware, on Gin. What accounts, passwords and refresh tokens are and
+// how they behave is the account package's; this package decodes requests,
+// limits brute force, signs access tokens and maps errors to responses.
 package server
 
 import (
@@ -13,9 +15,9 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/jwt-micro-system/shared/jwtauth"
 	"github.com/jwt-micro-system/shared/secretkey"
-	"golang.org/x/crypto/bcrypt"
 
-	"github.com/jwt-micro-system/auth-api/internal/store"
+	"github.com/jwt-micro-system/auth-api/internal/account"
+	"github.com/jwt-micro-system/auth-api/internal/bruteforce"
 )
 
 // MaxBodyBytes bounds every request body. The largest valid request (a user
@@ -24,46 +26,34 @@ const MaxBodyBytes = 16 << 10
 
 // Config is what the server needs to know besides its dependencies.
 type Config struct {
-	Issuer          string        // iss claim; jwtauth.DefaultIssuer when empty
-	Audience        string        // aud claim; none when empty
-	AccessTokenTTL  time.Duration // access token lifetime
-	RefreshTokenTTL time.Duration // refresh token lifetime
-	// BcryptCost hashes new passwords. The environment configuration
-	// enforces at least 10; through this API tests may use bcrypt.MinCost.
-	BcryptCost int
+	Issuer         string        // iss claim; jwtauth.DefaultIssuer when empty
+	Audience       string        // aud claim; none when empty
+	AccessTokenTTL time.Duration // access token lifetime
 	// TrustedProxies are the addresses/CIDRs whose X-Forwarded-For is
 	// believed; nil trusts nobody.
 	TrustedProxies []string
 	// Limits are the brute-force limits; zero fields take the defaults.
-	Limits LoginLimits
+	Limits bruteforce.Limits
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 }
 
-// Server is the auth-api HTTP handler and what its handlers share.
+// Pinger is what readiness needs from storage.
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// Server is the auth-api HTTP handler.
 type Server struct {
-	log       *slog.Logger
-	cfg       Config
-	store     store.Store
-	keys      *secretkey.Keys
-	issuer    *jwtauth.Issuer
-	verifier  *jwtauth.Verifier
-	limiter   *limiter
-	metrics   *metrics
-	dummyHash []byte
-	engine    *gin.Engine
+	limiter *bruteforce.Limiter
+	engine  *gin.Engine
 }
 
 // NewServer returns the auth-api handler with every route of routes.go.
-func NewServer(log *slog.Logger, cfg Config, st store.Store, keys *secretkey.Keys) (*Server, error) {
-	if log == nil || st == nil || keys == nil {
-		return nil, errors.New("server: NewServer needs a logger, a store and keys")
-	}
-	if cfg.BcryptCost < bcrypt.MinCost || cfg.BcryptCost > bcrypt.MaxCost {
-		return nil, fmt.Errorf("server: bcrypt cost %d is out of range", cfg.BcryptCost)
-	}
-	if cfg.RefreshTokenTTL <= 0 {
-		return nil, fmt.Errorf("server: refresh token lifetime must be positive, got %s", cfg.RefreshTokenTTL)
+// accounts is the domain; ready is pinged by /readyz.
+func NewServer(log *slog.Logger, cfg Config, accounts *account.Service, ready Pinger, keys *secretkey.Keys) (*Server, error) {
+	if log == nil || accounts == nil || ready == nil || keys == nil {
+		return nil, errors.New("server: NewServer needs a logger, the account service, a pinger and keys")
 	}
 	if cfg.Issuer == "" {
 		cfg.Issuer = jwtauth.DefaultIssuer
@@ -71,7 +61,6 @@ func NewServer(log *slog.Logger, cfg Config, st store.Store, keys *secretkey.Key
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	cfg.Limits = cfg.Limits.withDefaults()
 	iss, err := jwtauth.NewIssuer(keys, jwtauth.IssuerConfig{Issuer: cfg.Issuer, Audience: cfg.Audience, TTL: cfg.AccessTokenTTL, Now: cfg.Now})
 	if err != nil {
 		return nil, err
@@ -80,33 +69,20 @@ func NewServer(log *slog.Logger, cfg Config, st store.Store, keys *secretkey.Key
 	if err != nil {
 		return nil, err
 	}
-	// Unknown users are checked against this hash, at the configured cost,
-	// so that a login costs the same whether or not the user exists.
-	dummy, err := bcrypt.GenerateFromPassword([]byte("dummy password for unknown users"), cfg.BcryptCost)
-	if err != nil {
-		return nil, fmt.Errorf("server: dummy hash: %w", err)
-	}
-	s := &Server{
-		log:       log,
-		cfg:       cfg,
-		store:     st,
-		keys:      keys,
-		issuer:    iss,
-		verifier:  ver,
-		limiter:   newLimiter(cfg.Limits),
-		metrics:   newMetrics(),
-		dummyHash: dummy,
-	}
 	// Gin's mode is process-wide (and stored atomically); release mode only
 	// silences its debug printing.
 	gin.SetMode(gin.ReleaseMode)
-	s.engine = gin.New()
-	s.engine.HandleMethodNotAllowed = true
-	if err := s.engine.SetTrustedProxies(cfg.TrustedProxies); err != nil {
+	engine := gin.New()
+	engine.HandleMethodNotAllowed = true
+	if err := engine.SetTrustedProxies(cfg.TrustedProxies); err != nil {
 		return nil, fmt.Errorf("TRUSTED_PROXIES: %w", err)
 	}
-	s.routes()
-	return s, nil
+	lim := bruteforce.New(cfg.Limits)
+	addRoutes(engine, routeDeps{
+		log: log, cfg: cfg, accounts: accounts, ready: ready, keys: keys,
+		issuer: iss, verifier: ver, limiter: lim, metrics: newMetrics(),
+	})
+	return &Server{limiter: lim, engine: engine}, nil
 }
 
 // ServeHTTP implements http.Handler.
@@ -116,58 +92,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.Se
 // {parameters}, for the test that keeps openapi.yaml in step.
 func (s *Server) Routes() []gin.RouteInfo { return s.engine.Routes() }
 
-// Cleanup deletes expired refresh tokens and forgets stale brute-force
-// counters, every interval until ctx is done.
-func (s *Server) Cleanup(ctx context.Context, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		s.cleanupOnce(ctx)
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
-}
-
-func (s *Server) cleanupOnce(ctx context.Context) {
-	now := s.cfg.Now()
-	n, err := s.store.DeleteExpiredRefreshTokens(ctx, now)
-	if err != nil && ctx.Err() == nil {
-		s.log.Error("delete expired refresh tokens", "err", err)
-	} else if n > 0 {
-		s.log.Info("deleted expired refresh tokens", "count", n)
-	}
-	s.limiter.sweep(now)
-}
-
-// EnsureAdmin creates the bootstrap admin when the store has no users at all.
-func EnsureAdmin(ctx context.Context, log *slog.Logger, st store.Store, username, password string, cost int, now time.Time) error {
-	users, err := st.Users(ctx)
-	if err != nil {
-		return fmt.Errorf("bootstrap admin: %w", err)
-	}
-	switch {
-	case len(users) > 0:
-		if username != "" {
-			log.Debug("users exist; BOOTSTRAP_ADMIN_* ignored")
-		}
-		return nil
-	case username == "":
-		log.Warn("there are no users: set BOOTSTRAP_ADMIN_USERNAME and BOOTSTRAP_ADMIN_PASSWORD, or run: auth-api users add NAME --role admin")
-		return nil
-	}
-	hash, err := bcrypt.GenerateFromPassword([]byte(password), cost)
-	if err != nil {
-		return fmt.Errorf("bootstrap admin: %w", err)
-	}
-	created, err := st.CreateFirstUser(ctx, store.User{Username: username, PasswordHash: hash, Role: "admin", CreatedAt: now})
-	if err != nil {
-		return fmt.Errorf("bootstrap admin: %w", err)
-	}
-	if created {
-		log.Info("created bootstrap admin", "username", username)
-	}
-	return nil
-}
+// ForgetStaleAttempts drops brute-force counters whose window ended before
+// now; account.Service.Cleanup calls it on its ticks.
+func (s *Server) ForgetStaleAttempts(now time.Time) { s.limiter.Sweep(now) }

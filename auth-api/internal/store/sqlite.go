@@ -3,24 +3,17 @@ package store
 import (
 	"context"
 	"database/sql"
-	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"net/url"
-	"path"
 	"runtime"
-	"sort"
-	"strconv"
-	"strings"
 	"time"
 
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/database"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 )
-
-//go:embed migrations/*.sql
-var migrationFiles embed.FS
 
 // SQLite is a Store in one SQLite database file. Writes go through a pool of
 // one connection with IMMEDIATE transactions, so they are serialised without
@@ -95,62 +88,61 @@ func explainOpen(err error) error {
 	return err
 }
 
-// migrate applies the embedded migrations that the database has not seen,
-// each in its own transaction, in the order of their numeric prefixes.
+// migrate brings the schema up to date with goose, after adopting a
+// database made by the runner that came before it.
 func (s *SQLite) migrate(ctx context.Context) error {
-	if _, err := s.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-		version INTEGER NOT NULL PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL) STRICT`); err != nil {
-		return fmt.Errorf("create schema_migrations: %w", err)
+	if err := adoptLegacy(ctx, s.w); err != nil {
+		return fmt.Errorf("adopt schema_migrations: %w", err)
 	}
-	names, err := fs.Glob(migrationFiles, "migrations/*.sql")
-	if err != nil {
-		return err
-	}
-	type migration struct {
-		version int
-		name    string
-	}
-	var ms []migration
-	for _, n := range names {
-		base := path.Base(n)
-		prefix, _, _ := strings.Cut(base, "_")
-		v, err := strconv.Atoi(prefix)
-		if err != nil {
-			return fmt.Errorf("migration %s has no numeric prefix", base)
-		}
-		ms = append(ms, migration{v, base})
-	}
-	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
-	for _, m := range ms {
-		if err := s.apply(ctx, m.version, m.name); err != nil {
-			return fmt.Errorf("migration %s: %w", m.name, err)
-		}
-	}
-	return nil
+	return migrate(ctx, goose.DialectSQLite3, s.w, "migrations/sqlite")
 }
 
-func (s *SQLite) apply(ctx context.Context, version int, name string) error {
-	body, err := migrationFiles.ReadFile("migrations/" + name)
-	if err != nil {
-		return err
-	}
-	tx, err := s.w.BeginTx(ctx, nil)
+// adoptLegacy hands a database made by the pre-goose runner over to goose.
+// That runner recorded the migrations it applied in schema_migrations; the
+// only one it ever had, 0001_init.sql, is goose's version 1 byte for byte.
+// So when schema_migrations lists exactly version 1 and goose has no table
+// yet, this records versions 0 and 1 the way goose would have and drops
+// schema_migrations, all in one transaction. A schema_migrations with any
+// other content is refused rather than guessed at.
+func adoptLegacy(ctx context.Context, db *sql.DB) error {
+	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE version = ?`, version).Scan(&n); err != nil {
+	var legacy, adopted int
+	if err := tx.QueryRowContext(ctx, `SELECT
+		(SELECT COUNT(*) FROM sqlite_schema WHERE type = 'table' AND name = 'schema_migrations'),
+		(SELECT COUNT(*) FROM sqlite_schema WHERE type = 'table' AND name = ?)`, versionTable).Scan(&legacy, &adopted); err != nil {
 		return err
 	}
-	if n > 0 {
+	if legacy == 0 {
 		return nil
 	}
-	if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+	if adopted > 0 {
+		return fmt.Errorf("both schema_migrations and %s exist: remove the one that is stale", versionTable)
+	}
+	var versions string
+	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(group_concat(version, ','), '') FROM
+		(SELECT version FROM schema_migrations ORDER BY version)`).Scan(&versions); err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
-		version, name, time.Now().Unix()); err != nil {
+	if versions != "1" {
+		return fmt.Errorf("schema_migrations lists versions [%s]; only [1] (0001_init.sql) can be adopted", versions)
+	}
+	gs, err := database.NewStore(database.DialectSQLite3, versionTable)
+	if err != nil {
+		return err
+	}
+	if err := gs.CreateVersionTable(ctx, tx); err != nil {
+		return err
+	}
+	for _, v := range []int64{0, 1} {
+		if err := gs.Insert(ctx, tx, database.InsertRequest{Version: v}); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `DROP TABLE schema_migrations`); err != nil {
 		return err
 	}
 	return tx.Commit()
@@ -169,7 +161,7 @@ func (s *SQLite) Close() error {
 // Ping checks that the database answers a query.
 func (s *SQLite) Ping(ctx context.Context) error {
 	var one int
-	return s.r.QueryRowContext(ctx, `SELECT 1 FROM schema_migrations LIMIT 1`).Scan(&one)
+	return s.r.QueryRowContext(ctx, `SELECT 1 FROM `+versionTable+` LIMIT 1`).Scan(&one)
 }
 
 func isConstraint(err error) bool {

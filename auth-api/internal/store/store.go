@@ -1,77 +1,37 @@
-// Package store keeps users and refresh tokens. Store is the interface the
-// server needs; SQLite (modernc.org/sqlite, pure Go) implements it.
+// Package store keeps users and refresh tokens: SQLite (modernc.org/sqlite,
+// pure Go, one file: the embedded default) and Postgres (jackc/pgx, shared by
+// any number of replicas) implement the account.Store interface that the
+// account domain defines, with the same behaviour, checked by one contract
+// test suite. The types and errors are the account package's, under the
+// names this package has always had.
 package store
 
 import (
 	"context"
-	"errors"
-	"time"
+
+	"github.com/jwt-micro-system/auth-api/internal/account"
 )
 
-// Errors a Store returns; callers test them with errors.Is.
+// Errors a Store returns; callers test them with errors.Is. They are the
+// account package's errors.
 var (
-	ErrNotFound  = errors.New("not found")
-	ErrDuplicate = errors.New("already exists")
-	// ErrTokenReused: a refresh token was presented after it had been used;
-	// its whole family is now revoked.
-	ErrTokenReused = errors.New("refresh token reused")
-	// ErrTokenRevoked: the token (or its family) was revoked.
-	ErrTokenRevoked = errors.New("refresh token revoked")
-	// ErrTokenExpired: the token is past its expiry.
-	ErrTokenExpired = errors.New("refresh token expired")
+	ErrNotFound     = account.ErrNotFound
+	ErrDuplicate    = account.ErrDuplicate
+	ErrTokenReused  = account.ErrTokenReused
+	ErrTokenRevoked = account.ErrTokenRevoked
+	ErrTokenExpired = account.ErrTokenExpired
 )
 
-// User is a stored account.
-type User struct {
-	Username     string
-	PasswordHash []byte
-	Role         string
-	CreatedAt    time.Time
-}
+// User is a stored account (account.User).
+type User = account.User
 
-// RefreshToken is a stored refresh token. Only the SHA-256 hash of the token
-// is ever stored.
-type RefreshToken struct {
-	Hash      []byte
-	Family    string
-	Username  string
-	CreatedAt time.Time
-	ExpiresAt time.Time
-}
+// RefreshToken is a stored refresh token (account.RefreshToken).
+type RefreshToken = account.RefreshToken
 
-// Store is what the server needs from storage.
+// Store is a complete storage backend: what the account domain needs, and
+// what running it needs besides (readiness, shutdown).
 type Store interface {
-	// CreateUser adds u; ErrDuplicate when the name is taken in any case.
-	CreateUser(ctx context.Context, u User) error
-	// CreateFirstUser adds u only when there are no users at all; it
-	// reports whether it did.
-	CreateFirstUser(ctx context.Context, u User) (bool, error)
-	// User returns the user with this name in any case; ErrNotFound.
-	User(ctx context.Context, username string) (User, error)
-	// Users lists every user by name.
-	Users(ctx context.Context) ([]User, error)
-	// DeleteUser removes the user and its refresh tokens; ErrNotFound.
-	DeleteUser(ctx context.Context, username string) error
-	// SetPassword replaces the user's password hash and revokes all of its
-	// refresh tokens; ErrNotFound.
-	SetPassword(ctx context.Context, username string, hash []byte) error
-
-	// AddRefreshToken stores a new token (the first of a family at login).
-	AddRefreshToken(ctx context.Context, t RefreshToken) error
-	// RotateRefreshToken marks the token with oldHash used and stores next in
-	// its family, atomically; it returns the stored old token. A token that
-	// was already used revokes its family and gives ErrTokenReused; also
-	// ErrNotFound, ErrTokenRevoked, ErrTokenExpired. next.Family,
-	// next.Username and next.ExpiresAt are taken from the old token: a
-	// family expires REFRESH_TOKEN_TTL after its login, however often it
-	// is rotated.
-	RotateRefreshToken(ctx context.Context, oldHash []byte, next RefreshToken, now time.Time) (RefreshToken, error)
-	// RevokeRefreshFamily revokes the family of the token with this hash;
-	// ErrNotFound when there is no such token.
-	RevokeRefreshFamily(ctx context.Context, hash []byte, now time.Time) error
-	// DeleteExpiredRefreshTokens removes tokens that expired before now.
-	DeleteExpiredRefreshTokens(ctx context.Context, now time.Time) (int64, error)
-
+	account.Store
 	// Ping checks that the store is reachable.
 	Ping(ctx context.Context) error
 	// Close releases the store.

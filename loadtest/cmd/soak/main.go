@@ -2,8 +2,8 @@
 // bounded, mixed load — logins through both services, page views, API
 // calls, refreshes and logouts — for a fixed time, then checks that nothing
 // was lost: zero 5xx, every user created still exists, every session still
-// open still works, and resident memory stayed flat. scripts/soak.sh starts
-// the binaries and runs it; see `make soak`.
+// open still works, and resident memory stayed flat. It builds and starts
+// both binaries itself (shared/servicetest); see `make soak`.
 package main
 
 import (
@@ -15,9 +15,12 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/signal"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/jwt-micro-system/shared/servicetest"
 )
 
 func main() {
@@ -41,24 +44,14 @@ type config struct {
 func parseFlags(args []string) (config, error) {
 	var c config
 	fs := flag.NewFlagSet("soak", flag.ContinueOnError)
-	fs.StringVar(&c.api, "api", "", "auth-api base URL (loopback)")
-	fs.StringVar(&c.frontend, "frontend", "", "web-frontend base URL (loopback)")
-	fs.StringVar(&c.adminUser, "admin", "", "admin username")
-	fs.StringVar(&c.adminPW, "admin-password", os.Getenv("SOAK_ADMIN_PASSWORD"), "admin password (or SOAK_ADMIN_PASSWORD)")
 	fs.DurationVar(&c.duration, "duration", 2*time.Minute, "how long to drive the load")
 	fs.IntVar(&c.workers, "workers", 8, "concurrent simulated clients")
 	fs.IntVar(&c.users, "users", 16, "users to create")
-	fs.IntVar(&c.apiPID, "api-pid", 0, "auth-api process id, for RSS")
-	fs.IntVar(&c.frontendPID, "frontend-pid", 0, "web-frontend process id, for RSS")
 	fs.Float64Var(&c.maxGrowth, "max-rss-growth", 0.10, "allowed RSS growth between the first and last window")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
 	switch {
-	case c.api == "" || c.frontend == "":
-		return c, errors.New("-api and -frontend are required")
-	case c.adminUser == "" || c.adminPW == "":
-		return c, errors.New("-admin and -admin-password (or SOAK_ADMIN_PASSWORD) are required")
 	case c.duration < 10*time.Second:
 		return c, fmt.Errorf("-duration must be at least 10s, got %s", c.duration)
 	case c.workers < 1 || c.users < 1:
@@ -72,6 +65,42 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	dir, err := os.MkdirTemp("", "jwt-soak-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	bins, err := servicetest.BuildBinaries(dir, "soak")
+	if err != nil {
+		return err
+	}
+	// A short access token lifetime makes the web sessions renew silently
+	// during the run, so refreshes through the frontend are part of the mix.
+	st, err := servicetest.StartStack(bins, servicetest.StackOptions{Dir: dir, AdminUser: "soakadmin",
+		AuthEnv: map[string]string{"BCRYPT_COST": "10", "ACCESS_TOKEN_TTL": "20s"}})
+	if err != nil {
+		return err
+	}
+	defer st.Stop(10 * time.Second)
+	cfg.api, cfg.frontend, cfg.adminUser, cfg.adminPW = st.Auth.URL, st.Web.URL, st.AdminUser, st.AdminPassword
+	cfg.apiPID, cfg.frontendPID = st.Auth.Pid(), st.Web.Pid()
+	if err := soak(ctx, cfg, out); err != nil {
+		for _, p := range []*servicetest.Proc{st.Auth, st.Web} {
+			fmt.Fprintf(out, "--- last %s log lines\n%s\n", p.Name, lastLines(p.Logs(), 20))
+		}
+		return err
+	}
+	return nil
+}
+
+// lastLines returns the last n lines of s.
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
+}
+
+// soak drives the running stack of cfg and checks it.
+func soak(ctx context.Context, cfg config, out io.Writer) error {
 	d := newDriver(cfg)
 	if err := d.setup(ctx); err != nil {
 		return fmt.Errorf("setup: %w", err)

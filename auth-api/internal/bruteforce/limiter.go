@@ -1,4 +1,7 @@
-package server
+// Package bruteforce limits password guessing: failed attempts are counted
+// per username and per client address in fixed windows, in a bounded table
+// that forgets locks last.
+package bruteforce
 
 import (
 	"strings"
@@ -6,10 +9,10 @@ import (
 	"time"
 )
 
-// LoginLimits are the brute-force limits: how many failed password checks
-// one username, and one client address, may have within Window before
-// further attempts get 429 until the window ends.
-type LoginLimits struct {
+// Limits are the brute-force limits: how many failed password checks one
+// username, and one client address, may have within Window before further
+// attempts are refused until the window ends.
+type Limits struct {
 	PerUsername int
 	PerAddress  int
 	Window      time.Duration
@@ -17,15 +20,14 @@ type LoginLimits struct {
 	MaxEntries int
 }
 
-// DefaultLoginLimits returns the limits used where Config leaves them zero:
-// five wrong passwords per account and thirty per client address in fifteen
-// minutes.
-func DefaultLoginLimits() LoginLimits {
-	return LoginLimits{PerUsername: 5, PerAddress: 30, Window: 15 * time.Minute, MaxEntries: 100_000}
+// DefaultLimits returns the limits used where Limits are zero: five wrong
+// passwords per account and thirty per client address in fifteen minutes.
+func DefaultLimits() Limits {
+	return Limits{PerUsername: 5, PerAddress: 30, Window: 15 * time.Minute, MaxEntries: 100_000}
 }
 
-func (l LoginLimits) withDefaults() LoginLimits {
-	d := DefaultLoginLimits()
+func (l Limits) withDefaults() Limits {
+	d := DefaultLimits()
 	if l.PerUsername > 0 {
 		d.PerUsername = l.PerUsername
 	}
@@ -41,11 +43,17 @@ func (l LoginLimits) withDefaults() LoginLimits {
 	return d
 }
 
-// limiter counts password attempts per key in fixed windows. Attempts are
+// Limiter counts password attempts per key in fixed windows. Attempts are
 // counted before the password is checked, and only a success gives them
-// back, so a burst of parallel guesses cannot slip past the limit.
-type limiter struct {
-	limits LoginLimits
+// back, so a burst of parallel guesses cannot slip past the limit. It is
+// safe for concurrent use.
+//
+// The table is a plain map with its own eviction, not an LRU library: when
+// it is full it forgets counters below their limit first and locks only
+// when nothing else is left, which no recency-ordered cache does (an LRU
+// would evict an old lock before a crowd of fresh one-off failures).
+type Limiter struct {
+	limits Limits
 	mu     sync.Mutex
 	counts map[string]*window
 }
@@ -55,17 +63,18 @@ type window struct {
 	n     int
 }
 
-func newLimiter(l LoginLimits) *limiter {
-	return &limiter{limits: l, counts: make(map[string]*window)}
+// New returns a Limiter with l; zero fields take DefaultLimits.
+func New(l Limits) *Limiter {
+	return &Limiter{limits: l.withDefaults(), counts: make(map[string]*window)}
 }
 
 func userKey(username string) string { return "u:" + strings.ToLower(username) }
 func addrKey(ip string) string       { return "a:" + ip }
 
-// begin records an attempt for username from address. When either is over
+// Begin records an attempt for username from address. When either is over
 // its limit the attempt is not recorded, and wait says how long until it
 // would be allowed.
-func (l *limiter) begin(username, address string, now time.Time) (wait time.Duration, ok bool) {
+func (l *Limiter) Begin(username, address string, now time.Time) (wait time.Duration, ok bool) {
 	uk, ak := userKey(username), addrKey(address)
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -87,7 +96,7 @@ func (l *limiter) begin(username, address string, now time.Time) (wait time.Dura
 
 // locked reports whether the live window w of key is at its limit. Called
 // with mu held.
-func (l *limiter) locked(key string, w *window, now time.Time) bool {
+func (l *Limiter) locked(key string, w *window, now time.Time) bool {
 	limit := l.limits.PerAddress
 	if strings.HasPrefix(key, "u:") {
 		limit = l.limits.PerUsername
@@ -95,9 +104,9 @@ func (l *limiter) locked(key string, w *window, now time.Time) bool {
 	return now.Sub(w.start) < l.limits.Window && w.n >= limit
 }
 
-// succeeded gives back the attempt of a correct password: the username's
+// Succeeded gives back the attempt of a correct password: the username's
 // failures are forgiven; the address keeps the others it made.
-func (l *limiter) succeeded(username, address string) {
+func (l *Limiter) Succeeded(username, address string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	delete(l.counts, userKey(username))
@@ -108,7 +117,7 @@ func (l *limiter) succeeded(username, address string) {
 
 // current returns the live window of key, starting a new one when the old
 // has ended. Called with mu held.
-func (l *limiter) current(key string, now time.Time) *window {
+func (l *Limiter) current(key string, now time.Time) *window {
 	w, ok := l.counts[key]
 	if ok && now.Sub(w.start) < l.limits.Window {
 		return w
@@ -138,16 +147,24 @@ func (l *limiter) current(key string, now time.Time) *window {
 	return w
 }
 
-func (l *limiter) sweep(now time.Time) {
+// Sweep forgets the counters whose window ended before now.
+func (l *Limiter) Sweep(now time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.sweepLocked(now)
 }
 
-func (l *limiter) sweepLocked(now time.Time) {
+func (l *Limiter) sweepLocked(now time.Time) {
 	for k, w := range l.counts {
 		if now.Sub(w.start) >= l.limits.Window {
 			delete(l.counts, k)
 		}
 	}
+}
+
+// Len reports how many counters the limiter holds.
+func (l *Limiter) Len() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.counts)
 }

@@ -1,3 +1,7 @@
+-- +goose Up
+-- The schema the pre-goose runner created as 0001_init.sql, unchanged: a
+-- database from that runner is adopted at this version (see adoptLegacy).
+
 -- Users: usernames are unique regardless of case (they are ASCII only).
 CREATE TABLE users (
     username      TEXT    NOT NULL PRIMARY KEY COLLATE NOCASE,
@@ -21,3 +25,7 @@ CREATE TABLE refresh_tokens (
 CREATE INDEX refresh_tokens_family ON refresh_tokens (family);
 CREATE INDEX refresh_tokens_username ON refresh_tokens (username);
 CREATE INDEX refresh_tokens_expires_at ON refresh_tokens (expires_at);
+
+-- +goose Down
+DROP TABLE refresh_tokens;
+DROP TABLE users;

@@ -1,9 +1,9 @@
 //go:build !linux
 
-package e2e
+package servicetest
 
 import "os/exec"
 
 // dieWithParent is a no-op where the kernel offers no parent-death signal;
-// Proc.Stop in t.Cleanup still stops the services.
+// callers still stop their processes.
 func dieWithParent(*exec.Cmd) {}

@@ -1,0 +1,404 @@
+package account
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+)
+
+// Errors of the account service, beyond the Store's; callers test them with
+// errors.Is.
+var (
+	// ErrBadCredentials: the username and password do not match an
+	// account. Unknown users and wrong passwords are not told apart.
+	ErrBadCredentials = errors.New("invalid username or password")
+	// ErrWrongPassword: the current password given to change it is wrong.
+	ErrWrongPassword = errors.New("current password is wrong")
+	// ErrDeleteSelf: an admin tried to delete their own account.
+	ErrDeleteSelf = errors.New("cannot delete your own account")
+	// ErrRefreshRefused: a refresh token was refused; the error is a
+	// *RefreshError that says why.
+	ErrRefreshRefused = errors.New("refresh token refused")
+)
+
+// Outcomes of a refresh, as RefreshError.Outcome names them for logs and
+// metrics.
+const (
+	OutcomeUnknown = "unknown"
+	OutcomeReused  = "reused"
+	OutcomeRevoked = "revoked"
+	OutcomeExpired = "expired"
+)
+
+// RefreshError is a refused refresh token: Outcome says why; Username and
+// Family name the token's session when the token was found.
+type RefreshError struct {
+	Outcome  string
+	Username string
+	Family   string
+	Err      error
+}
+
+func (e *RefreshError) Error() string { return "refresh token refused: " + e.Outcome }
+
+// Unwrap returns the store error behind the refusal, if any.
+func (e *RefreshError) Unwrap() error { return e.Err }
+
+// Is makes every RefreshError match ErrRefreshRefused.
+func (e *RefreshError) Is(target error) bool { return target == ErrRefreshRefused }
+
+// MaxRefreshTokenLen bounds what is worth hashing; real tokens are 43 bytes.
+const MaxRefreshTokenLen = 256
+
+// Config configures a Service.
+type Config struct {
+	// BcryptCost hashes new passwords. The environment configuration
+	// enforces at least MinBcryptCost; through this API tests may use
+	// bcrypt.MinCost (4).
+	BcryptCost int
+	// RefreshTokenTTL is how long a refresh family lives after its login.
+	RefreshTokenTTL time.Duration
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+	// Log receives the service's own events (bootstrap admin, cleanup);
+	// nothing is logged when nil.
+	Log *slog.Logger
+}
+
+// Service is the account domain: users and their passwords, refresh-token
+// sessions (families, rotation, reuse detection), the bootstrap admin and
+// the cleanup of expired tokens. It is safe for concurrent use.
+type Service struct {
+	store Store
+	cost  int
+	ttl   time.Duration
+	now   func() time.Time
+	log   *slog.Logger
+	// dummy is checked for unknown users, so that a login costs one bcrypt
+	// comparison at the configured cost whether or not the user exists.
+	dummy []byte
+}
+
+// New returns a Service on st.
+func New(st Store, cfg Config) (*Service, error) {
+	if st == nil {
+		return nil, errors.New("account: New needs a store")
+	}
+	if cfg.BcryptCost < bcrypt.MinCost || cfg.BcryptCost > bcrypt.MaxCost {
+		return nil, fmt.Errorf("account: bcrypt cost %d is out of range %d-%d", cfg.BcryptCost, bcrypt.MinCost, bcrypt.MaxCost)
+	}
+	if cfg.RefreshTokenTTL <= 0 {
+		return nil, fmt.Errorf("account: refresh token lifetime must be positive, got %s", cfg.RefreshTokenTTL)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	dummy, err := bcrypt.GenerateFromPassword([]byte("dummy password for unknown users"), cfg.BcryptCost)
+	if err != nil {
+		return nil, fmt.Errorf("account: dummy hash: %w", err)
+	}
+	return &Service{store: st, cost: cfg.BcryptCost, ttl: cfg.RefreshTokenTTL, now: cfg.Now, log: cfg.Log, dummy: dummy}, nil
+}
+
+// HashPassword returns the bcrypt hash of password at cost. It does not
+// check the password rule; call ValidatePassword first.
+func HashPassword(password string, cost int) ([]byte, error) {
+	h, err := bcrypt.GenerateFromPassword([]byte(password), cost)
+	if err != nil {
+		return nil, fmt.Errorf("hash password: %w", err)
+	}
+	return h, nil
+}
+
+// passwordMatches reports whether password is the one hashed in hash.
+func passwordMatches(hash []byte, password string) bool {
+	return bcrypt.CompareHashAndPassword(hash, []byte(password)) == nil
+}
+
+// Authenticate returns the user whose name (in any case) and password
+// match, or ErrBadCredentials. An unknown user costs the same bcrypt
+// comparison as a wrong password, so the two cannot be told apart by time.
+func (s *Service) Authenticate(ctx context.Context, username, password string) (User, error) {
+	u, err := s.store.User(ctx, username)
+	found := err == nil
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return User{}, err
+	}
+	hash := u.PasswordHash
+	if !found {
+		hash = s.dummy
+	}
+	// bcrypt ignores bytes past 72, so a longer password would match its
+	// prefix: refuse it, after the same comparison.
+	ok := passwordMatches(hash, password) && len(password) <= MaxPasswordBytes
+	if !ok || !found {
+		return User{}, ErrBadCredentials
+	}
+	return u, nil
+}
+
+// StartSession starts a new refresh family for u (a login) and returns its
+// first refresh token, to be handed to the client and never stored.
+func (s *Service) StartSession(ctx context.Context, u User) (refreshToken string, err error) {
+	family, err := randomString(16)
+	if err != nil {
+		return "", fmt.Errorf("token family: %w", err)
+	}
+	token, hash, err := newRefreshToken()
+	if err != nil {
+		return "", err
+	}
+	now := s.now()
+	if err := s.store.AddRefreshToken(ctx, RefreshToken{Hash: hash, Family: family, Username: u.Username,
+		CreatedAt: now, ExpiresAt: now.Add(s.ttl)}); err != nil {
+		return "", err
+	}
+	return token, nil
+}
+
+// Refresh rotates the presented refresh token: it is used up, and the
+// returned one replaces it in the same family. The user is read again, so
+// a changed role takes effect. Presenting a token that was already used
+// revokes its whole family. A refusal is a *RefreshError (ErrRefreshRefused).
+func (s *Service) Refresh(ctx context.Context, presented string) (User, string, error) {
+	if presented == "" || len(presented) > MaxRefreshTokenLen {
+		return User{}, "", &RefreshError{Outcome: OutcomeUnknown}
+	}
+	next, nextHash, err := newRefreshToken()
+	if err != nil {
+		return User{}, "", err
+	}
+	now := s.now()
+	old, err := s.store.RotateRefreshToken(ctx, hashRefreshToken(presented),
+		RefreshToken{Hash: nextHash, CreatedAt: now, ExpiresAt: now.Add(s.ttl)}, now)
+	if err != nil {
+		outcome := ""
+		switch {
+		case errors.Is(err, ErrNotFound):
+			outcome = OutcomeUnknown
+		case errors.Is(err, ErrTokenReused):
+			outcome = OutcomeReused
+		case errors.Is(err, ErrTokenRevoked):
+			outcome = OutcomeRevoked
+		case errors.Is(err, ErrTokenExpired):
+			outcome = OutcomeExpired
+		default:
+			return User{}, "", err
+		}
+		return User{}, "", &RefreshError{Outcome: outcome, Username: old.Username, Family: old.Family, Err: err}
+	}
+	u, err := s.store.User(ctx, old.Username)
+	if errors.Is(err, ErrNotFound) {
+		return User{}, "", &RefreshError{Outcome: OutcomeUnknown, Username: old.Username, Family: old.Family, Err: err}
+	}
+	if err != nil {
+		return User{}, "", err
+	}
+	return u, next, nil
+}
+
+// EndSession revokes the family of the presented refresh token (a logout).
+// It reports whether there was such a token; an unknown one is not an
+// error, since the client is logged out either way.
+func (s *Service) EndSession(ctx context.Context, presented string) (bool, error) {
+	if presented == "" || len(presented) > MaxRefreshTokenLen {
+		return false, nil
+	}
+	err := s.store.RevokeRefreshFamily(ctx, hashRefreshToken(presented), s.now())
+	if errors.Is(err, ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// ValidatePasswordChange checks a password change without looking at any
+// account: the current password is given, the new one keeps the password
+// rule and differs from it.
+func ValidatePasswordChange(current, next string) error {
+	if current == "" {
+		return invalid("current_password is required")
+	}
+	if err := ValidatePassword(next); err != nil {
+		return invalid("new_password: %v", err)
+	}
+	if next == current {
+		return invalid("new_password must differ from current_password")
+	}
+	return nil
+}
+
+// ChangePassword sets a new password for username after checking the
+// current one (ErrWrongPassword), and revokes every refresh token of the
+// user. ErrNotFound when the user no longer exists; ErrInvalid for a
+// change ValidatePasswordChange refuses.
+func (s *Service) ChangePassword(ctx context.Context, username, current, next string) error {
+	if err := ValidatePasswordChange(current, next); err != nil {
+		return err
+	}
+	u, err := s.store.User(ctx, username)
+	if err != nil {
+		return err
+	}
+	if len(current) > MaxPasswordBytes || !passwordMatches(u.PasswordHash, current) {
+		return ErrWrongPassword
+	}
+	hash, err := HashPassword(next, s.cost)
+	if err != nil {
+		return err
+	}
+	return s.store.SetPassword(ctx, u.Username, hash)
+}
+
+// CreateUser adds a user after checking the username, password and role
+// rules (ErrInvalid); ErrDuplicate when the name is taken in any case.
+func (s *Service) CreateUser(ctx context.Context, username, password, role string) (User, error) {
+	// Each rule error says what to fix; the first is enough to act on.
+	if err := firstError(ValidateUsername(username), ValidatePassword(password), ValidateRole(role)); err != nil {
+		return User{}, err
+	}
+	hash, err := HashPassword(password, s.cost)
+	if err != nil {
+		return User{}, err
+	}
+	u := User{Username: username, PasswordHash: hash, Role: role, CreatedAt: s.now().Truncate(time.Second)}
+	if err := s.store.CreateUser(ctx, u); err != nil {
+		return User{}, err
+	}
+	return u, nil
+}
+
+func firstError(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// User returns the user with this name in any case; ErrNotFound.
+func (s *Service) User(ctx context.Context, username string) (User, error) {
+	return s.store.User(ctx, username)
+}
+
+// Users lists every user by name.
+func (s *Service) Users(ctx context.Context) ([]User, error) {
+	return s.store.Users(ctx)
+}
+
+// DeleteUser removes username, on behalf of the user by, and revokes its
+// refresh tokens. Nobody can delete their own account (ErrDeleteSelf), so
+// the last admin cannot lock everyone out by accident; ErrNotFound.
+func (s *Service) DeleteUser(ctx context.Context, username, by string) error {
+	if err := ValidateUsername(username); err != nil {
+		return err
+	}
+	if strings.EqualFold(username, by) {
+		return ErrDeleteSelf
+	}
+	return s.store.DeleteUser(ctx, username)
+}
+
+// EnsureAdmin creates the bootstrap admin when the store has no users at
+// all. With no username it only warns that nobody can log in.
+func (s *Service) EnsureAdmin(ctx context.Context, username, password string) error {
+	users, err := s.store.Users(ctx)
+	if err != nil {
+		return fmt.Errorf("bootstrap admin: %w", err)
+	}
+	switch {
+	case len(users) > 0:
+		if username != "" {
+			s.log.Debug("users exist; BOOTSTRAP_ADMIN_* ignored")
+		}
+		return nil
+	case username == "":
+		s.log.Warn("there are no users: set BOOTSTRAP_ADMIN_USERNAME and BOOTSTRAP_ADMIN_PASSWORD, or run: auth-api users add NAME --role admin")
+		return nil
+	}
+	if err := firstError(ValidateUsername(username), ValidatePassword(password)); err != nil {
+		return fmt.Errorf("bootstrap admin: %w", err)
+	}
+	hash, err := HashPassword(password, s.cost)
+	if err != nil {
+		return fmt.Errorf("bootstrap admin: %w", err)
+	}
+	created, err := s.store.CreateFirstUser(ctx, User{Username: username, PasswordHash: hash, Role: RoleAdmin, CreatedAt: s.now()})
+	if err != nil {
+		return fmt.Errorf("bootstrap admin: %w", err)
+	}
+	if created {
+		s.log.Info("created bootstrap admin", "user", username)
+	}
+	return nil
+}
+
+// DeleteExpired deletes the refresh tokens that have expired and reports
+// how many.
+func (s *Service) DeleteExpired(ctx context.Context) (int64, error) {
+	return s.store.DeleteExpiredRefreshTokens(ctx, s.now())
+}
+
+// Cleanup deletes expired refresh tokens now and then every interval until
+// ctx is done; each tick also calls every function in also (for instance
+// to forget stale brute-force counters).
+func (s *Service) Cleanup(ctx context.Context, every time.Duration, also ...func(now time.Time)) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		s.cleanupOnce(ctx, also)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func (s *Service) cleanupOnce(ctx context.Context, also []func(time.Time)) {
+	n, err := s.DeleteExpired(ctx)
+	if err != nil && ctx.Err() == nil {
+		s.log.Error("delete expired refresh tokens", "err", err)
+	} else if n > 0 {
+		s.log.Info("deleted expired refresh tokens", "count", n)
+	}
+	now := s.now()
+	for _, f := range also {
+		f(now)
+	}
+}
+
+// newRefreshToken returns a fresh opaque refresh token (256 random bits)
+// and the hash under which it is stored.
+func newRefreshToken() (token string, hash []byte, err error) {
+	token, err = randomString(32)
+	if err != nil {
+		return "", nil, fmt.Errorf("refresh token: %w", err)
+	}
+	return token, hashRefreshToken(token), nil
+}
+
+func randomString(n int) (string, error) {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+func hashRefreshToken(token string) []byte {
+	h := sha256.Sum256([]byte(token))
+	return h[:]
+}

@@ -50,9 +50,11 @@ func (t *Tab) wantLoginPage(what string) {
 // wantDashboard fails unless the dashboard of user is on screen.
 func (t *Tab) wantDashboard(what, user string) {
 	t.tb.Helper()
-	if p := t.Path(); p != "/" || !t.Visible("#claims-payload") {
+	if p := t.Path(); p != "/" || !t.Visible("#dash-user") || !t.Has("#claims-payload") {
 		t.tb.Fatalf("%s: %s: want the dashboard at /, got %s showing %q", t.name, what, t.URL(), t.Text("main"))
 	}
+	// The token inspector is collapsed developer detail: open it.
+	Eval[bool](t, `document.querySelector("#token-details").open = true`)
 	if got := t.Text("#dash-user"); got != user {
 		t.tb.Fatalf("%s: %s: dashboard user %q, want %q", t.name, what, got, user)
 	}
@@ -93,10 +95,11 @@ func TestBrowserLoginDashboardLogout(t *testing.T) {
 	// 1. Logged out, / leads to the login page, with no message yet.
 	tab.Open("/")
 	tab.wantLoginPage("logged out /")
-	tab.wantText("h1", "Log in")
+	tab.wantText("h1", "Sign in")
 	tab.wantText(`label[for="username"]`, "Username")
 	tab.wantText(`label[for="password"]`, "Password")
-	tab.wantText("#login-submit", "Log in")
+	tab.wantText("#login-submit", "Sign in")
+	tab.wantText("#forgot-password", "Forgot your password? Ask an administrator.")
 	if tab.Has("#flash") {
 		t.Errorf("a first visit shows a message: %q", tab.Text("#flash"))
 	}
@@ -167,7 +170,7 @@ func TestBrowserLoginDashboardLogout(t *testing.T) {
 	// 5. Log out: the login page with the message, the cookie gone.
 	tab.Submit("#logout button")
 	tab.wantLoginPage("after logging out")
-	tab.wantText("#flash", "You have been logged out.")
+	tab.wantText("#flash", "You have signed out.")
 	if c := tab.SessionCookie(); c != nil {
 		t.Errorf("the session cookie survived logout: %s", c.Name)
 	}
@@ -286,7 +289,7 @@ func visit(ctx context.Context, url string) (pageState, error) {
 	}
 	return chromedp.Run(ctx, chromedp.Evaluate[pageState](`(function(){
 		const t = s => { const e = document.querySelector(s); return e ? e.innerText.trim() : "" };
-		return {path: location.pathname, user: t("#current-user"), jti: t('#claims-payload tr[data-claim="jti"] td.value'),
+		return {path: location.pathname, user: t("#current-user"), jti: (document.querySelector('#claims-payload tr[data-claim="jti"] td.value') || {textContent: ""}).textContent.trim(),
 			rows: document.querySelectorAll("#user-list tbody tr").length};
 	})()`))
 }
@@ -453,8 +456,12 @@ func TestBrowserJapanese(t *testing.T) {
 	tab.wantDashboard("logged in", s.AdminUser)
 	tab.wantText("h1", "ダッシュボード")
 	tab.wantText("#logout button", "ログアウト")
-	tab.wantText(`#claims-payload tr[data-claim="sub"]`, "主語")
-	tab.Shot("7-dashboard")
+	tab.wantText(`#claims-payload tr[data-claim="sub"]`, "トークンの対象者")
+	tab.wantText(`#claims-payload tr[data-claim="iat"]`, "発行日時")
+	if got := tab.Text("#dash-expires-in"); !strings.HasSuffix(got, "分後") {
+		t.Errorf("the expiry in Japanese words: %q, want 「…分後」", got)
+	}
+	updateDocs(t, "dashboard-ja.png", tab.ShotViewport("7-dashboard"))
 	tab.ShotPhone("7-dashboard")
 
 	// A session cookie that no longer opens (tampered with here; expired
@@ -533,5 +540,5 @@ func TestBrowserKeyboardOnly(t *testing.T) {
 	tab.Shot("8-keyboard-logout-focused")
 	tab.KeysNavigate("\r")
 	tab.wantLoginPage("Enter on Log out")
-	tab.wantText("#flash", "You have been logged out.")
+	tab.wantText("#flash", "You have signed out.")
 }

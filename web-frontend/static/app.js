@@ -25,7 +25,7 @@
   var hide = body.getAttribute("data-hide-password");
   var caps = body.getAttribute("data-caps-lock");
   document.querySelectorAll('input[type="password"]').forEach(function (input, i) {
-    if (!input.id) {
+    if (!input.id || input.closest(".inline-form")) {
       return;
     }
     var wrap = document.createElement("div");

@@ -4,8 +4,8 @@ package e2e
 // site: what is asserted is what is on the screen. They run against the
 // binaries (make test) or, with E2E_FRONTEND_URL and friends, against the
 // containers of make e2e (see Site). Screenshots of every step go to
-// E2E_SCREENSHOT_DIR; E2E_UPDATE_DOCS=1 also refreshes docs/login.png and
-// docs/dashboard.png.
+// E2E_SCREENSHOT_DIR; E2E_UPDATE_DOCS=1 also refreshes the screenshots in
+// docs/ that the README shows.
 
 import (
 	"context"
@@ -215,7 +215,7 @@ func TestBrowserAdminAndForbidden(t *testing.T) {
 			t.Fatalf("%s: want the user list at /admin, got %s showing %q", what, admin.URL(), admin.Text("main"))
 		}
 		admin.wantText("h1", "Users")
-		names := admin.Texts(`#user-list tbody th[scope="row"]`)
+		names := Eval[[]string](admin, `Array.from(document.querySelectorAll("#user-list tbody tr"), e => e.dataset.user)`)
 		for _, n := range []string{s.AdminUser, user} {
 			if !slices.Contains(names, n) {
 				t.Errorf("%s: the user list lacks %q: %q", what, n, names)

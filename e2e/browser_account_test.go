@@ -356,3 +356,35 @@ func TestBrowserErrorPagesKeepHeader(t *testing.T) {
 	tab.Submit("#logout button")
 	tab.wantLoginPage("signing out from an error page")
 }
+
+// A lockout is told in human terms, in the page's language.
+func TestBrowserLockoutMessage(t *testing.T) {
+	t.Parallel()
+	b := NewBrowser(t)
+	s := NewSite(t, 0)
+	user := UniqueUser(t, "judy")
+	s.CreateUser(t, user, "judy-password-1", "user")
+	tab := b.FirstTab(t, s, "judy")
+	tab.Open("/login")
+	var st int64
+	for range 8 {
+		tab.Fill("#username", user)
+		tab.Fill("#password", "not-the-password")
+		if st = tab.Submit("#login-submit"); st == http.StatusTooManyRequests {
+			break
+		}
+	}
+	if st != http.StatusTooManyRequests {
+		t.Fatalf("after repeated wrong passwords: status %d, want 429", st)
+	}
+	tab.wantText("#flash", "Too many attempts. Try again in 15 minutes.")
+	if title := Eval[string](tab, "document.title"); !strings.HasPrefix(title, "Error: Sign in") {
+		t.Errorf("the title %q does not say there is an error", title)
+	}
+	tab.Shot("lockout")
+	tab.AcceptLanguage("ja")
+	tab.Fill("#username", user)
+	tab.Fill("#password", "not-the-password")
+	tab.Submit("#login-submit")
+	tab.wantText("#flash", "試行回数が多すぎます。15分後にもう一度お試しください。")
+}

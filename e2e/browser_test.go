@@ -479,6 +479,10 @@ func TestBrowserJapanese(t *testing.T) {
 	tab.Open("/")
 	tab.wantLoginPage("a session that no longer opens")
 	tab.wantText("#flash", msgExpiredJA)
+	// Lines break between phrases, never inside a word (「くださ/い」).
+	if wb := Eval[string](tab, `getComputedStyle(document.querySelector("#flash")).wordBreak`); wb != "auto-phrase" && wb != "keep-all" {
+		t.Errorf("Japanese text has word-break %q, want auto-phrase (or keep-all)", wb)
+	}
 	tab.Shot("7-expired")
 	tab.ShotPhone("7-expired")
 }

@@ -40,7 +40,8 @@ type Options struct {
 	Audience string
 	// TrustedProxies are the peers whose X-Forwarded-For is believed.
 	TrustedProxies []netip.Prefix
-	// Version is shown in the page footer and used to bust the CSS cache.
+	// Version is shown to admins in the page footer and busts the cache of
+	// the stylesheet and script.
 	Version string
 }
 

@@ -402,6 +402,37 @@ func (s *Service) ChangePassword(ctx context.Context, username, current, next st
 	return s.store.SetPassword(ctx, u.Username, hash)
 }
 
+// ResetPassword sets a new password for username on an administrator's
+// behalf, without the current one, and revokes every refresh token of the
+// user. ErrInvalid for a bad name or a password the rule refuses;
+// ErrNotFound.
+func (s *Service) ResetPassword(ctx context.Context, username, password string) error {
+	if err := firstError(ValidateUsername(username), ValidatePassword(password)); err != nil {
+		return err
+	}
+	u, err := s.store.User(ctx, username)
+	if err != nil {
+		return err
+	}
+	hash, err := HashPassword(password, s.cost)
+	if err != nil {
+		return err
+	}
+	return s.store.SetPassword(ctx, u.Username, hash)
+}
+
+// EndAllSessions revokes every refresh token of username: each of its
+// sessions ends when its access token expires. The password stays as it
+// is (the store revokes a user's refresh tokens together with a password
+// write, so the current hash is written back). ErrNotFound.
+func (s *Service) EndAllSessions(ctx context.Context, username string) error {
+	u, err := s.store.User(ctx, username)
+	if err != nil {
+		return err
+	}
+	return s.store.SetPassword(ctx, u.Username, u.PasswordHash)
+}
+
 // CreateUser adds a user after checking the username, password and role
 // rules (ErrInvalid); ErrDuplicate when the name is taken in any case.
 func (s *Service) CreateUser(ctx context.Context, username, password, role string) (User, error) {

@@ -400,3 +400,58 @@ func TestCleanupDeletesExpiredTokens(t *testing.T) {
 		t.Errorf("live token: %v", err)
 	}
 }
+
+func TestResetPassword(t *testing.T) {
+	ctx := context.Background()
+	s, _, _ := newService(t)
+	alice, _ := s.Authenticate(ctx, "alice", "alice-pass-1")
+	session, _ := s.StartSession(ctx, alice)
+	for _, tt := range []struct {
+		name, user, password string
+		want                 error
+	}{
+		{"bad name", "bob smith", "new-password-1", account.ErrInvalid},
+		{"short password", "alice", "short", account.ErrInvalid},
+		{"73-byte password", "alice", strings.Repeat("p", 73), account.ErrInvalid},
+		{"user gone", "nobody", "new-password-1", account.ErrNotFound},
+		{"success, in another case", "ALICE", "new-password-1", nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			err := s.ResetPassword(ctx, tt.user, tt.password)
+			if !errors.Is(err, tt.want) || (tt.want == nil && err != nil) {
+				t.Errorf("got %v, want %v", err, tt.want)
+			}
+		})
+	}
+	if _, err := s.Authenticate(ctx, "alice", "alice-pass-1"); !errors.Is(err, account.ErrBadCredentials) {
+		t.Errorf("old password after the reset: got %v, want ErrBadCredentials", err)
+	}
+	if _, err := s.Authenticate(ctx, "alice", "new-password-1"); err != nil {
+		t.Errorf("new password: %v", err)
+	}
+	if _, _, err := s.Refresh(ctx, session); !errors.Is(err, account.ErrRefreshRefused) {
+		t.Errorf("session from before the reset: got %v, want it revoked", err)
+	}
+}
+
+func TestEndAllSessions(t *testing.T) {
+	ctx := context.Background()
+	s, _, _ := newService(t)
+	alice, _ := s.Authenticate(ctx, "alice", "alice-pass-1")
+	one, _ := s.StartSession(ctx, alice)
+	two, _ := s.StartSession(ctx, alice)
+	if err := s.EndAllSessions(ctx, "nobody"); !errors.Is(err, account.ErrNotFound) {
+		t.Errorf("unknown user: got %v, want ErrNotFound", err)
+	}
+	if err := s.EndAllSessions(ctx, "alice"); err != nil {
+		t.Fatal(err)
+	}
+	for _, rt := range []string{one, two} {
+		if _, _, err := s.Refresh(ctx, rt); !errors.Is(err, account.ErrRefreshRefused) {
+			t.Errorf("a session from before: got %v, want it revoked", err)
+		}
+	}
+	if _, err := s.Authenticate(ctx, "alice", "alice-pass-1"); err != nil {
+		t.Errorf("the password changed: %v", err)
+	}
+}

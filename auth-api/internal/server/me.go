@@ -74,3 +74,24 @@ func handleChangePassword(accounts *account.Service, lim *bruteforce.Limiter, no
 		c.Status(http.StatusNoContent)
 	}
 }
+
+// handleLogoutAll revokes every refresh token of the token's user: "sign
+// out everywhere". Each session ends when its access token expires.
+func handleLogoutAll(accounts *account.Service) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		user := claimsOf(c).Subject
+		ctx, cancel := timeout(c)
+		defer cancel()
+		err := accounts.EndAllSessions(ctx, user)
+		switch {
+		case errors.Is(err, account.ErrNotFound):
+			fail(c, accountGone())
+			return
+		case err != nil:
+			fail(c, err)
+			return
+		}
+		requestLogger(c).Info("signed out everywhere; refresh tokens revoked", "user", user)
+		c.Status(http.StatusNoContent)
+	}
+}

@@ -55,9 +55,11 @@ func addRoutes(r *gin.Engine, d routeDeps) {
 	authed := r.Group("/", requireToken(d.verifier, d.metrics))
 	authed.GET("/me", handleMe())
 	authed.POST("/me/password", handleChangePassword(d.accounts, d.limiter, d.cfg.Now))
+	authed.POST("/me/logout-all", handleLogoutAll(d.accounts))
 
 	admin := r.Group("/users", requireToken(d.verifier, d.metrics), requireAdmin(d.accounts))
 	admin.GET("", handleListUsers(d.accounts))
 	admin.POST("", handleCreateUser(d.accounts))
 	admin.DELETE("/:username", handleDeleteUser(d.accounts))
+	admin.PUT("/:username/password", handleResetPassword(d.accounts))
 }

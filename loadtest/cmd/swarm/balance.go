@@ -21,14 +21,16 @@ type backends struct {
 	mu    sync.Mutex
 	addrs map[string][]backend // service → healthy tasks
 	next  map[string]int
+	gone  map[string]bool // containers killed on purpose: no new connections
 }
 
 type backend struct {
-	addr, name string // host:port; the task container's name
+	addr, name string // host:port; the task's name (service.slot)
+	container  string // the task container's name
 }
 
 func newBackends() *backends {
-	return &backends{addrs: map[string][]backend{}, next: map[string]int{}}
+	return &backends{addrs: map[string][]backend{}, next: map[string]int{}, gone: map[string]bool{}}
 }
 
 // set replaces the backends of a service.
@@ -42,13 +44,26 @@ func (b *backends) set(service string, list []backend) {
 func (b *backends) order(service string) []backend {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	list := b.addrs[service]
+	var list []backend
+	for _, be := range b.addrs[service] {
+		if !b.gone[be.container] {
+			list = append(list, be)
+		}
+	}
 	if len(list) == 0 {
 		return nil
 	}
 	i := b.next[service] % len(list)
 	b.next[service]++
 	return append(append([]backend(nil), list[i:]...), list[:i]...)
+}
+
+// kill marks a task container as gone, as a load balancer's health check
+// would notice; requests in flight on it are not saved.
+func (b *backends) kill(container string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.gone[container] = true
 }
 
 // nameOf returns the task name behind addr, or addr.
@@ -103,9 +118,20 @@ func (b *backends) watch(ctx context.Context, stack string, targets map[string]s
 	}
 }
 
-// healthyBackends lists the healthy task containers of a service with the
-// host port each publishes for the container port.
+// healthyBackends lists the healthy task containers of a service that swarm
+// wants running, with the host port each publishes for the container port.
+// A task being stopped (rolling update, scale down) is left out at once, as
+// the routing mesh would: its in-flight requests still finish.
 func healthyBackends(ctx context.Context, stack, service, port string) ([]backend, error) {
+	wanted, err := docker(ctx, "service", "ps", stack+"_"+service, "--filter", "desired-state=running",
+		"--no-trunc", "--format", "{{.Name}}.{{.ID}}")
+	if err != nil {
+		return nil, err
+	}
+	running := map[string]bool{}
+	for _, name := range lines(wanted) {
+		running[name] = true
+	}
 	out, err := docker(ctx, "ps", "--filter", "label=com.docker.swarm.service.name="+stack+"_"+service,
 		"--filter", "health=healthy", "--format", "{{.Names}}\t{{.Ports}}")
 	if err != nil {
@@ -114,6 +140,9 @@ func healthyBackends(ctx context.Context, stack, service, port string) ([]backen
 	var list []backend
 	for _, l := range lines(out) {
 		name, ports, _ := strings.Cut(l, "\t")
+		if !running[name] {
+			continue
+		}
 		// "0.0.0.0:32786->10000/tcp, [::]:32786->10000/tcp"
 		for p := range strings.SplitSeq(ports, ", ") {
 			host, target, ok := strings.Cut(p, "->")
@@ -125,7 +154,7 @@ func healthyBackends(ctx context.Context, stack, service, port string) ([]backen
 			if len(slot) > 1 {
 				task += "." + slot[1]
 			}
-			list = append(list, backend{addr: "127.0.0.1:" + strings.TrimPrefix(host, "0.0.0.0:"), name: task})
+			list = append(list, backend{addr: "127.0.0.1:" + strings.TrimPrefix(host, "0.0.0.0:"), name: task, container: name})
 		}
 	}
 	return list, nil

@@ -264,6 +264,9 @@ func (c *client) apiStatus(ctx context.Context, path, bearer string) (int, error
 	return resp.StatusCode, nil
 }
 
+// loadWorkers is how many requests the steady load has in flight at most.
+const loadWorkers = 1 + 4 + 2
+
 // load is the steady mixed traffic that runs under every check.
 type load struct {
 	c        *client

@@ -200,9 +200,16 @@ func handleAdmin(log *slog.Logger, rd *renderer, auth AuthAPI, sessions *session
 }
 
 // handleAPIMe returns the verified claims as JSON.
-func handleAPIMe() http.HandlerFunc {
+func handleAPIMe(cache *claimsJSON) http.HandlerFunc {
+	contentType := []string{jsonContentType}
 	return func(w http.ResponseWriter, r *http.Request) {
 		a, _ := authFrom(r.Context())
-		writeJSON(w, http.StatusOK, a.claims)
+		body, err := cache.get(a.token, a.claims)
+		if err != nil {
+			writeAPIError(w, err)
+			return
+		}
+		w.Header()["Content-Type"] = contentType
+		_, _ = w.Write(body)
 	}
 }

@@ -37,6 +37,9 @@ type Options struct {
 	TrustedProxies []netip.Prefix
 	// Version is shown in the page footer and used to bust the CSS cache.
 	Version string
+	// Instance, when set, is sent as X-Instance on every response, to
+	// show which replica answered.
+	Instance string
 }
 
 // Deps are the collaborators of the server, built once at start.

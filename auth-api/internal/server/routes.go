@@ -29,6 +29,7 @@ type routeDeps struct {
 func addRoutes(r *gin.Engine, d routeDeps) {
 	r.Use(
 		requestID(d.log),
+		setHeaders(responseHeaders(d.cfg)),
 		observe(d.metrics),
 		recoverPanic(),
 		limitBody(MaxBodyBytes),
@@ -52,7 +53,7 @@ func addRoutes(r *gin.Engine, d routeDeps) {
 	r.POST("/logout", handleLogout(d.accounts))
 
 	authed := r.Group("/", requireToken(d.verifier, d.metrics))
-	authed.GET("/me", handleMe())
+	authed.GET("/me", handleMe(newClaimsJSON(claimsJSONCacheSize)))
 	authed.POST("/me/password", handleChangePassword(d.accounts, d.limiter, d.cfg.Now))
 
 	admin := r.Group("/users", requireToken(d.verifier, d.metrics), requireAdmin(d.accounts))

@@ -119,6 +119,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 		Audience:       cfg.Audience,
 		AccessTokenTTL: cfg.AccessTokenTTL,
 		TrustedProxies: cfg.TrustedProxies,
+		Instance:       cfg.InstanceName,
 	}, accounts, st, keys)
 	if err != nil {
 		return err

@@ -52,7 +52,7 @@ func TestOpenedCacheKeepsOnlyCookiesThatOpened(t *testing.T) {
 		"junk",
 		strings.Repeat("A", 200),
 		tamper(good.Value), // one character of the ciphertext changed
-		good.Value + "A", // the exact bytes are the key: one more is another value
+		good.Value + "A",   // the exact bytes are the key: one more is another value
 	} {
 		bad := *good
 		bad.Value = v

@@ -122,6 +122,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 		AccessTokenTTL: cfg.AccessTokenTTL,
 		TrustedProxies: cfg.TrustedProxies,
 		Limits:         bruteforce.Limits{RefreshPerAddress: perMinute(cfg.RefreshRatePerAddress), RefreshWindow: time.Minute},
+		Instance:       cfg.InstanceName,
 	}, accounts, st, keys)
 	if err != nil {
 		return err

@@ -111,7 +111,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	opts := server.Options{
 		Keys: cfg.Keys, Issuer: cfg.Issuer, Audience: cfg.Audience,
-		TrustedProxies: cfg.TrustedProxies, Version: version,
+		TrustedProxies: cfg.TrustedProxies, Version: version, Instance: cfg.InstanceName,
 	}
 	handler := server.NewServer(log, opts, server.Deps{
 		Verifier: verifier, Sessions: sessions, Auth: auth, Pages: pages, Static: static, Metrics: metrics,

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jwt-micro-system/shared/secretkey"
@@ -128,8 +129,12 @@ type Service struct {
 	reuse     time.Duration
 	limit     int
 	// dummy is checked for unknown users, so that a login costs one bcrypt
-	// comparison at the configured cost whether or not the user exists.
-	dummy []byte
+	// comparison at the configured cost whether or not the user exists. It
+	// is made in the background by New (a bcrypt at the configured cost
+	// takes a while, and start-up need not wait for it); dummyOnce makes
+	// a login that comes before it is ready wait for it.
+	dummyOnce sync.Once
+	dummy     []byte
 }
 
 // New returns a Service on st.
@@ -149,17 +154,13 @@ func New(st Store, cfg Config) (*Service, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	dummy, err := bcrypt.GenerateFromPassword([]byte("dummy password for unknown users"), cfg.BcryptCost)
-	if err != nil {
-		return nil, fmt.Errorf("account: dummy hash: %w", err)
-	}
 	if cfg.ReuseInterval < 0 {
 		return nil, fmt.Errorf("account: reuse interval must not be negative, got %s", cfg.ReuseInterval)
 	}
 	if cfg.RefreshLimit == 0 {
 		cfg.RefreshLimit = DefaultRefreshLimit
 	}
-	s := &Service{store: st, cost: cfg.BcryptCost, ttl: cfg.RefreshTokenTTL, now: cfg.Now, log: cfg.Log, dummy: dummy,
+	s := &Service{store: st, cost: cfg.BcryptCost, ttl: cfg.RefreshTokenTTL, now: cfg.Now, log: cfg.Log,
 		reuse: cfg.ReuseInterval, limit: cfg.RefreshLimit}
 	if cfg.Keys != nil {
 		for _, k := range cfg.Keys.All() {
@@ -170,7 +171,20 @@ func New(st Store, cfg Config) (*Service, error) {
 			s.tokenKeys = append(s.tokenKeys, tk)
 		}
 	}
+	go s.dummyHash()
 	return s, nil
+}
+
+// dummyHash returns the hash unknown users are checked against, making it
+// on first use (New starts that in the background).
+func (s *Service) dummyHash() []byte {
+	s.dummyOnce.Do(func() {
+		// The cost was checked by New, so this cannot fail (bcrypt's
+		// salt comes from crypto/rand, which does not fail either); a
+		// nil hash would still be refused by the comparison.
+		s.dummy, _ = bcrypt.GenerateFromPassword([]byte("dummy password for unknown users"), s.cost)
+	})
+	return s.dummy
 }
 
 // HashPassword returns the bcrypt hash of password at cost. It does not
@@ -192,6 +206,9 @@ func passwordMatches(hash []byte, password string) bool {
 // match, or ErrBadCredentials. An unknown user costs the same bcrypt
 // comparison as a wrong password, so the two cannot be told apart by time.
 func (s *Service) Authenticate(ctx context.Context, username, password string) (User, error) {
+	// Known and unknown users alike wait for the dummy hash, so even the
+	// logins that come before it is ready cannot be told apart by time.
+	dummy := s.dummyHash()
 	u, err := s.store.User(ctx, username)
 	found := err == nil
 	if err != nil && !errors.Is(err, ErrNotFound) {
@@ -199,7 +216,7 @@ func (s *Service) Authenticate(ctx context.Context, username, password string) (
 	}
 	hash := u.PasswordHash
 	if !found {
-		hash = s.dummy
+		hash = dummy
 	}
 	// bcrypt ignores bytes past 72, so a longer password would match its
 	// prefix: refuse it, after the same comparison.

@@ -42,6 +42,7 @@ type Config struct {
 	RefreshRatePerAddress int    `env:"REFRESH_RATE_PER_ADDRESS, default=600"`
 	BootstrapUsername     string `env:"BOOTSTRAP_ADMIN_USERNAME"`
 	BootstrapPassword     string `env:"BOOTSTRAP_ADMIN_PASSWORD"`
+	InstanceName          string `env:"INSTANCE_NAME"` // sent as X-Instance when set
 
 	// Level is LOG_LEVEL parsed; DatabasePath is the SQLite file named by
 	// DATABASE_URL, empty when it names PostgreSQL. Both are set by Load.
@@ -144,6 +145,9 @@ func (c *Config) validate() error {
 	if strings.TrimSpace(c.Issuer) == "" {
 		add("ISSUER is empty: leave it unset for the default auth-api, or name this service")
 	}
+	if c.InstanceName != "" && !ValidInstanceName(c.InstanceName) {
+		add("INSTANCE_NAME=%q is not a plain name: use 1-128 letters, digits, '.', '_' or '-' (e.g. auth-api.2)", c.InstanceName)
+	}
 	switch {
 	case c.BootstrapUsername == "" && c.BootstrapPassword == "":
 	case c.BootstrapUsername == "":
@@ -202,4 +206,20 @@ func DatabasePath(url string) (string, error) {
 		return "", fmt.Errorf("DATABASE_URL=%q names a directory: add a file name (sqlite:///data/auth.db)", url)
 	}
 	return path, nil
+}
+
+// ValidInstanceName reports whether name may be sent as the X-Instance
+// header: 1-128 letters, digits, '.', '_' or '-', as Docker's replica and
+// host names are.
+func ValidInstanceName(name string) bool {
+	if name == "" || len(name) > 128 {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
 }

@@ -50,14 +50,14 @@ func TestLoadValues(t *testing.T) {
 		"PORT": "0", "LOG_LEVEL": "debug", "DATABASE_URL": "sqlite:///data/auth.db",
 		"ACCESS_TOKEN_TTL": "5m", "BCRYPT_COST": "10", "TRUSTED_PROXIES": "10.0.0.0/8, 172.18.0.2,",
 		"BOOTSTRAP_ADMIN_USERNAME": "admin", "BOOTSTRAP_ADMIN_PASSWORD": "a-long-password",
-		"ISSUER": "   ", "JWT_AUDIENCE": "",
+		"ISSUER": "   ", "JWT_AUDIENCE": "", "INSTANCE_NAME": "stack_auth-api.2.x7q",
 	}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if cfg.Port != 0 || cfg.DatabasePath != "/data/auth.db" || cfg.AccessTokenTTL != 5*time.Minute ||
 		cfg.BcryptCost != 10 || len(cfg.TrustedProxies) != 2 || cfg.TrustedProxies[1] != "172.18.0.2" || cfg.Level.String() != "DEBUG" ||
-		cfg.Issuer != "auth-api" {
+		cfg.Issuer != "auth-api" || cfg.InstanceName != "stack_auth-api.2.x7q" {
 		t.Errorf("got %+v (a blank ISSUER counts as unset)", cfg)
 	}
 }
@@ -115,6 +115,9 @@ func TestLoadErrors(t *testing.T) {
 		{"admin name only", map[string]string{"BOOTSTRAP_ADMIN_USERNAME": "admin"}, "BOOTSTRAP_ADMIN_PASSWORD is not: set both or neither"},
 		{"admin password only", map[string]string{"BOOTSTRAP_ADMIN_PASSWORD": "a-long-password"}, "BOOTSTRAP_ADMIN_USERNAME is not"},
 		{"admin password short", map[string]string{"BOOTSTRAP_ADMIN_USERNAME": "admin", "BOOTSTRAP_ADMIN_PASSWORD": "short"}, "BOOTSTRAP_ADMIN_PASSWORD: password is too short"},
+		{"instance name with space", map[string]string{"INSTANCE_NAME": "auth api"}, `INSTANCE_NAME="auth api" is not a plain name`},
+		{"instance name too long", map[string]string{"INSTANCE_NAME": strings.Repeat("a", 129)}, "INSTANCE_NAME="},
+		{"instance name with newline", map[string]string{"INSTANCE_NAME": "a\r\nX-Evil: 1"}, "INSTANCE_NAME="},
 		{"admin name bad", map[string]string{"BOOTSTRAP_ADMIN_USERNAME": "ad min", "BOOTSTRAP_ADMIN_PASSWORD": "a-long-password"}, "BOOTSTRAP_ADMIN_USERNAME: username may contain only"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

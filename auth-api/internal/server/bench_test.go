@@ -8,12 +8,38 @@ import (
 	"testing"
 )
 
+// discardWriter is the cheapest ResponseWriter that behaves like
+// net/http's for the chain: a fresh header map per response (so the cost
+// of filling it is counted), the body thrown away. Unlike
+// httptest.ResponseRecorder it adds no work of its own to what is
+// measured.
+type discardWriter struct {
+	h      http.Header
+	status int
+}
+
+func (d *discardWriter) Header() http.Header { return d.h }
+
+func (d *discardWriter) WriteHeader(code int) {
+	if d.status == 0 {
+		d.status = code
+	}
+}
+
+func (d *discardWriter) Write(b []byte) (int, error) {
+	if d.status == 0 {
+		d.status = http.StatusOK
+	}
+	return len(b), nil
+}
+
+// benchRequest serves one request b.N times. A request without a body is
+// built once, as net/http hands the handler a request it parsed; one with
+// a body needs a fresh reader each time.
 func benchRequest(b *testing.B, ts *testServer, method, path, body, token string) {
 	b.Helper()
 	ts.do(b, request{method: method, path: path, body: body, token: token}) // warm up
-	b.ReportAllocs()
-	b.ResetTimer()
-	for b.Loop() {
+	newRequest := func() *http.Request {
 		var r *http.Request
 		if body != "" {
 			r = httptest.NewRequest(method, path, strings.NewReader(body))
@@ -24,10 +50,19 @@ func benchRequest(b *testing.B, ts *testServer, method, path, body, token string
 		if token != "" {
 			r.Header.Set("Authorization", "Bearer "+token)
 		}
-		w := httptest.NewRecorder()
+		return r
+	}
+	r := newRequest()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if body != "" {
+			r = newRequest()
+		}
+		w := &discardWriter{h: make(http.Header)}
 		ts.ServeHTTP(w, r)
-		if w.Code != http.StatusOK {
-			b.Fatalf("got %d %s", w.Code, w.Body)
+		if w.status != http.StatusOK {
+			b.Fatalf("got %d", w.status)
 		}
 	}
 }

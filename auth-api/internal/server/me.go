@@ -11,11 +11,19 @@ import (
 	"github.com/jwt-micro-system/auth-api/internal/bruteforce"
 )
 
-// handleMe answers with the verified claims of the bearer token.
-func handleMe() gin.HandlerFunc {
+// handleMe answers with the verified claims of the bearer token, encoded
+// once per token (claimsJSON).
+func handleMe(cache *claimsJSON) gin.HandlerFunc {
+	noStore, contentType := []string{"no-store"}, []string{jsonContentType}
 	return func(c *gin.Context) {
-		c.Header("Cache-Control", "no-store")
-		c.JSON(http.StatusOK, claimsOf(c))
+		st := stateOf(c)
+		body, err := cache.get(st.token, st.claims)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		c.Writer.Header()["Cache-Control"] = noStore
+		writeJSONBytes(c, http.StatusOK, contentType, body)
 	}
 }
 

@@ -3,6 +3,8 @@ package server
 import (
 	"net/http"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -21,6 +23,24 @@ type metrics struct {
 	logins     *prometheus.CounterVec
 	refreshes  *prometheus.CounterVec
 	rejections *prometheus.CounterVec
+
+	// The observers of each label combination seen so far, bound once:
+	// a request pays one lock-free map lookup instead of prometheus'
+	// label hashing and locked lookups, and allocates nothing.
+	boundRequests *bound[requestKey, requestObservers]
+}
+
+// requestKey is what a request is counted by: the method (one of a few
+// constants), the route (the router's own string) and the status.
+type requestKey struct {
+	method, route string
+	status        int
+}
+
+// requestObservers are the bound metrics of one requestKey.
+type requestObservers struct {
+	requests prometheus.Counter
+	latency  prometheus.Observer
 }
 
 func newMetrics() *metrics {
@@ -43,6 +63,13 @@ func newMetrics() *metrics {
 			Name: "auth_api_token_rejections_total", Help: "Access tokens refused, by reason.",
 		}, []string{"reason"}),
 	}
+	m.boundRequests = newBound(func(k requestKey) requestObservers {
+		code := strconv.Itoa(k.status)
+		return requestObservers{
+			requests: m.requests.WithLabelValues(k.method, k.route, code),
+			latency:  m.latency.WithLabelValues(k.method, k.route, code),
+		}
+	})
 	m.reg.MustRegister(m.requests, m.latency, m.logins, m.refreshes, m.rejections,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
@@ -50,22 +77,72 @@ func newMetrics() *metrics {
 
 func (m *metrics) observeRequest(method, route string, status int, d time.Duration) {
 	// Clients choose the method; only known ones become label values, so
-	// made-up methods cannot create unbounded series.
+	// made-up methods cannot create unbounded series. The key holds the
+	// constant, never the request's own string.
+	k := requestKey{method: "other", route: route, status: status}
 	switch method {
-	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
-		http.MethodDelete, http.MethodOptions:
-	default:
-		method = "other"
+	case http.MethodGet:
+		k.method = http.MethodGet
+	case http.MethodHead:
+		k.method = http.MethodHead
+	case http.MethodPost:
+		k.method = http.MethodPost
+	case http.MethodPut:
+		k.method = http.MethodPut
+	case http.MethodPatch:
+		k.method = http.MethodPatch
+	case http.MethodDelete:
+		k.method = http.MethodDelete
+	case http.MethodOptions:
+		k.method = http.MethodOptions
 	}
-	code := strconv.Itoa(status)
-	m.requests.WithLabelValues(method, route, code).Inc()
-	m.latency.WithLabelValues(method, route, code).Observe(d.Seconds())
+	o := m.boundRequests.get(k)
+	o.requests.Inc()
+	o.latency.Observe(d.Seconds())
 }
 
 func (m *metrics) login(outcome string)   { m.logins.WithLabelValues(outcome).Inc() }
 func (m *metrics) refresh(outcome string) { m.refreshes.WithLabelValues(outcome).Inc() }
 func (m *metrics) tokenRejected(reason jwtauth.Reason) {
 	m.rejections.WithLabelValues(string(reason)).Inc()
+}
+
+// bound is a cache of values made once per key, for the observers bound
+// to label values. Reads are a lock-free map lookup; the rare additions
+// copy the map. Its keys come from bounded sets (routes, a few methods,
+// the status codes our handlers write, fixed outcome and reason strings),
+// so it stays small.
+type bound[K comparable, V any] struct {
+	mu   sync.Mutex // serialises additions
+	m    atomic.Pointer[map[K]V]
+	make func(K) V
+}
+
+func newBound[K comparable, V any](mk func(K) V) *bound[K, V] {
+	b := &bound[K, V]{make: mk}
+	b.m.Store(&map[K]V{})
+	return b
+}
+
+// get returns the value of k, making it on first use.
+func (b *bound[K, V]) get(k K) V {
+	if v, ok := (*b.m.Load())[k]; ok {
+		return v
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	old := *b.m.Load()
+	if v, ok := old[k]; ok {
+		return v
+	}
+	v := b.make(k)
+	next := make(map[K]V, len(old)+1)
+	for key, val := range old {
+		next[key] = val
+	}
+	next[k] = v
+	b.m.Store(&next)
+	return v
 }
 
 func handleMetrics(m *metrics) gin.HandlerFunc {

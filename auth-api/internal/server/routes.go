@@ -29,6 +29,7 @@ type routeDeps struct {
 func addRoutes(r *gin.Engine, d routeDeps) {
 	r.Use(
 		requestID(d.log),
+		setHeaders(responseHeaders(d.cfg)),
 		observe(d.metrics),
 		recoverPanic(),
 		limitBody(MaxBodyBytes),
@@ -53,7 +54,7 @@ func addRoutes(r *gin.Engine, d routeDeps) {
 	r.POST("/token", handleToken(d.accounts, d.issuer, d.limiter, d.metrics, d.cfg.Now))
 
 	authed := r.Group("/", requireToken(d.verifier, d.metrics))
-	authed.GET("/me", handleMe())
+	authed.GET("/me", handleMe(newClaimsJSON(claimsJSONCacheSize)))
 	authed.POST("/me/password", handleChangePassword(d.accounts, d.limiter, d.cfg.Now))
 	authed.POST("/me/logout-all", handleLogoutAll(d.accounts))
 

@@ -37,6 +37,9 @@ type Config struct {
 	Limits bruteforce.Limits
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+	// Instance, when set, is sent as X-Instance on every response, to
+	// show which replica answered.
+	Instance string
 }
 
 // Pinger is what readiness needs from storage.

@@ -29,6 +29,7 @@ type Config struct {
 	TrustedProxies    []string `env:"TRUSTED_PROXIES"`
 	AuthAPIURL        string   `env:"AUTH_API_URL, default=http://localhost:10000"`
 	CookieSecure      bool     `env:"COOKIE_SECURE, default=true"`
+	InstanceName      string   `env:"INSTANCE_NAME"` // sent as X-Instance when set
 }
 
 // Settings is a validated Config, in the types the service uses.
@@ -41,6 +42,7 @@ type Settings struct {
 	TrustedProxies []netip.Prefix
 	AuthAPIURL     *url.URL
 	CookieSecure   bool
+	InstanceName   string // empty when unset
 }
 
 // Load reads the configuration through getenv (os.Getenv in production, a
@@ -87,12 +89,15 @@ func (c Config) Validate() (*Settings, error) {
 		errs = append(errs, err)
 	}
 	s := &Settings{Keys: keys, Issuer: strings.TrimSpace(c.Issuer), Audience: strings.TrimSpace(c.Audience),
-		Port: c.Port, CookieSecure: c.CookieSecure}
+		Port: c.Port, CookieSecure: c.CookieSecure, InstanceName: strings.TrimSpace(c.InstanceName)}
 	if s.Issuer == "" {
 		s.Issuer = jwtauth.DefaultIssuer
 	}
 	if c.Port < 0 || c.Port > 65535 {
 		add("PORT must be a TCP port number between 0 and 65535, got %d", c.Port)
+	}
+	if s.InstanceName != "" && !ValidInstanceName(s.InstanceName) {
+		add("INSTANCE_NAME must be 1-128 letters, digits, '.', '_' or '-' (e.g. web-frontend.2), got %q", c.InstanceName)
 	}
 	if err := s.LogLevel.UnmarshalText([]byte(c.LogLevel)); err != nil {
 		add("LOG_LEVEL must be one of debug, info, warn, error; got %q", c.LogLevel)
@@ -132,4 +137,20 @@ func ParseProxies(v string) ([]netip.Prefix, error) {
 		out = append(out, netip.PrefixFrom(a, a.BitLen()))
 	}
 	return out, errors.Join(errs...)
+}
+
+// ValidInstanceName reports whether name may be sent as the X-Instance
+// header: 1-128 letters, digits, '.', '_' or '-', as Docker's replica and
+// host names are.
+func ValidInstanceName(name string) bool {
+	if name == "" || len(name) > 128 {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
 }

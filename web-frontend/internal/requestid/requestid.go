@@ -59,16 +59,23 @@ func FromContext(ctx context.Context) (string, bool) {
 	return id, ok && id != ""
 }
 
-// Middleware gives every request its id: the client's X-Request-Id when
-// Valid, a new one otherwise. The id is echoed as X-Request-Id and put in
-// the request's context.
+// Of returns the id of r: its X-Request-Id when Valid, a new one
+// otherwise.
+func Of(r *http.Request) string {
+	if id := r.Header.Get(Header); Valid(id) {
+		return id
+	}
+	return New()
+}
+
+// Middleware gives every request its id (Of). The id is echoed as
+// X-Request-Id and put in the request's context. (web-frontend's own
+// server does the same inside its observe middleware, which saves a
+// context of its own.)
 func Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := r.Header.Get(Header)
-		if !Valid(id) {
-			id = New()
-		}
-		w.Header().Set(Header, id)
+		id := Of(r)
+		w.Header()[Header] = []string{id} // Header is canonical
 		next.ServeHTTP(w, r.WithContext(NewContext(r.Context(), id)))
 	})
 }

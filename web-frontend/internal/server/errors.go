@@ -25,7 +25,8 @@ var (
 	errMissingFields = errors.New("username or password missing")
 	errTooLong       = errors.New("username or password too long")
 	errPanic         = errors.New("panic serving request")
-	errBadBearer     = errors.New("bearer token refused") // wraps the Verifier's error
+	errNoTracker     = errors.New("requireSession runs outside observe") // a wiring mistake: 500
+	errBadBearer     = errors.New("bearer token refused")                // wraps the Verifier's error
 )
 
 // problem is how an error is answered: the status, the page text (a

@@ -3,7 +3,11 @@ package server
 import (
 	"net/http"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
+
+	"github.com/go-chi/chi/v5"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -17,6 +21,33 @@ type Metrics struct {
 	sessions *prometheus.CounterVec
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
+
+	// The observers of each label combination seen so far, bound once:
+	// a request pays one lock-free map lookup instead of prometheus'
+	// label hashing and locked lookups, and allocates nothing.
+	boundRequests *bound[requestKey, requestObservers]
+	boundSessions *bound[[2]string, prometheus.Counter]
+}
+
+// requestKey is what a request is counted by: the method (one of a few
+// constants), chi's route patterns (router-owned strings, so building the
+// key allocates nothing) and the status.
+type requestKey struct {
+	method string
+	parts  [maxRouteParts]string
+	n      int
+	status int
+}
+
+// maxRouteParts is how deep a route (a router mounted in a router…) is
+// keyed part by part; a deeper one is keyed by its joined pattern.
+const maxRouteParts = 3
+
+// requestObservers are the bound metrics of one requestKey.
+type requestObservers struct {
+	route    string // the route pattern, as chi's RoutePattern gives it
+	requests prometheus.Counter
+	duration prometheus.Observer
 }
 
 // NewMetrics registers the web-frontend metrics, plus the Go runtime and
@@ -38,6 +69,20 @@ func NewMetrics() (*Metrics, error) {
 			Buckets: prometheus.DefBuckets,
 		}, []string{"route"}),
 	}
+	m.boundRequests = newBound(func(k requestKey) requestObservers {
+		route := (&chi.Context{RoutePatterns: k.parts[:k.n]}).RoutePattern()
+		if route == "" {
+			route = "unmatched"
+		}
+		return requestObservers{
+			route:    route,
+			requests: m.requests.WithLabelValues(k.method, route, strconv.Itoa(k.status)),
+			duration: m.duration.WithLabelValues(route),
+		}
+	})
+	m.boundSessions = newBound(func(k [2]string) prometheus.Counter {
+		return m.sessions.WithLabelValues(k[0], k[1])
+	})
 	for _, c := range []prometheus.Collector{
 		m.sessions, m.requests, m.duration,
 		collectors.NewGoCollector(),
@@ -58,15 +103,71 @@ func (m *Metrics) Handler() http.Handler {
 // Session counts one session check by outcome and reason; it is the
 // session.Manager's Observe hook.
 func (m *Metrics) Session(outcome, reason string) {
-	m.sessions.WithLabelValues(outcome, reason).Inc()
+	m.boundSessions.get([2]string{outcome, reason}).Inc()
 }
 
-func (m *Metrics) observeRequest(method, route string, status int, d time.Duration) {
+// observeRequest counts a request that rc routed, and returns its route
+// pattern ("unmatched" when no route matched).
+func (m *Metrics) observeRequest(method string, rc *chi.Context, status int, d time.Duration) string {
+	k := requestKey{status: status}
+	// Bounded label values, and constant strings in the key.
 	switch method {
-	case http.MethodGet, http.MethodHead, http.MethodPost:
+	case http.MethodGet:
+		k.method = http.MethodGet
+	case http.MethodHead:
+		k.method = http.MethodHead
+	case http.MethodPost:
+		k.method = http.MethodPost
 	default:
-		method = "other" // bounded label values
+		k.method = "other"
 	}
-	m.requests.WithLabelValues(method, route, strconv.Itoa(status)).Inc()
-	m.duration.WithLabelValues(route).Observe(d.Seconds())
+	if rc != nil {
+		if len(rc.RoutePatterns) <= maxRouteParts {
+			k.n = copy(k.parts[:], rc.RoutePatterns)
+		} else {
+			k.parts[0], k.n = rc.RoutePattern(), 1
+		}
+	}
+	o := m.boundRequests.get(k)
+	o.requests.Inc()
+	o.duration.Observe(d.Seconds())
+	return o.route
+}
+
+// bound is a cache of values made once per key, for the observers bound
+// to label values. Reads are a lock-free map lookup; the rare additions
+// copy the map. Its keys come from bounded sets (route patterns, a few
+// methods, the status codes our handlers write, fixed outcome and reason
+// strings), so it stays small.
+type bound[K comparable, V any] struct {
+	mu   sync.Mutex // serialises additions
+	m    atomic.Pointer[map[K]V]
+	make func(K) V
+}
+
+func newBound[K comparable, V any](mk func(K) V) *bound[K, V] {
+	b := &bound[K, V]{make: mk}
+	b.m.Store(&map[K]V{})
+	return b
+}
+
+// get returns the value of k, making it on first use.
+func (b *bound[K, V]) get(k K) V {
+	if v, ok := (*b.m.Load())[k]; ok {
+		return v
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	old := *b.m.Load()
+	if v, ok := old[k]; ok {
+		return v
+	}
+	v := b.make(k)
+	next := make(map[K]V, len(old)+1)
+	for key, val := range old {
+		next[key] = val
+	}
+	next[k] = v
+	b.m.Store(&next)
+	return v
 }

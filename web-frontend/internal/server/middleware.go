@@ -10,33 +10,10 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
-	"github.com/go-chi/chi/v5/middleware"
 	"github.com/jwt-micro-system/shared/jwtauth"
+	"github.com/jwt-micro-system/web-frontend/internal/requestid"
 	"github.com/jwt-micro-system/web-frontend/internal/session"
 )
-
-// contentSecurityPolicy allows nothing but our own stylesheet, images and
-// one small script (local times, show-password, caps-lock: progressive
-// enhancement; the pages work without it): no inline script, no framing,
-// forms only to ourselves.
-const contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; " +
-	"form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-
-// securityHeaders sets the headers every response carries. Responses are
-// not cacheable unless a handler says otherwise (static assets do).
-func securityHeaders(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := w.Header()
-		h.Set("Content-Security-Policy", contentSecurityPolicy)
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "same-origin")
-		h.Set("X-Frame-Options", "DENY")
-		h.Set("Cross-Origin-Opener-Policy", "same-origin")
-		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-		h.Set("Cache-Control", "no-store")
-		next.ServeHTTP(w, r)
-	})
-}
 
 // recoverPanics turns a panic in a handler into a logged 500 page instead
 // of a dropped connection. It is a last resort: handlers do not panic.
@@ -57,40 +34,83 @@ func recoverPanics(log *slog.Logger, rd *renderer) func(http.Handler) http.Handl
 	}
 }
 
-// requestState is what the handlers learn about a request that observe
-// logs once it is served: so far, the user.
-type requestState struct{ user string }
+// tracker follows one request through observe: it wraps the
+// ResponseWriter to learn the status, the handlers tell it who made the
+// request (noteUser), and requireSession leaves the authentication in it
+// for the handlers behind it (authFrom). One allocation per request
+// carries all of it.
+type tracker struct {
+	http.ResponseWriter
+	status int
+	user   string
+	authed bool
+	auth   authInfo
+}
+
+// WriteHeader records the first final status; 1xx informational answers
+// (103 Early Hints) may come before it.
+func (t *tracker) WriteHeader(code int) {
+	if t.status == 0 && (code >= 200 || code == http.StatusSwitchingProtocols) {
+		t.status = code
+	}
+	t.ResponseWriter.WriteHeader(code)
+}
+
+func (t *tracker) Write(b []byte) (int, error) {
+	if t.status == 0 {
+		t.status = http.StatusOK
+	}
+	return t.ResponseWriter.Write(b)
+}
+
+// Flush keeps http.Flusher working through the wrapper.
+func (t *tracker) Flush() {
+	if t.status == 0 {
+		t.status = http.StatusOK
+	}
+	_ = http.NewResponseController(t.ResponseWriter).Flush()
+}
+
+// Unwrap gives http.ResponseController the wrapped writer.
+func (t *tracker) Unwrap() http.ResponseWriter { return t.ResponseWriter }
 
 type stateKey struct{}
 
+// trackerOf returns the tracker observe put in ctx.
+func trackerOf(ctx context.Context) (*tracker, bool) {
+	t, ok := ctx.Value(stateKey{}).(*tracker)
+	return t, ok && t != nil
+}
+
 // noteUser tells observe who made the request.
 func noteUser(ctx context.Context, user string) {
-	if st, ok := ctx.Value(stateKey{}).(*requestState); ok {
-		st.user = user
+	if t, ok := trackerOf(ctx); ok {
+		t.user = user
 	}
 }
 
-// observe logs one line per request and counts it, by route pattern (never
-// by raw path, so hostile URLs cannot blow up the metric labels). The path
-// is logged, never the query or any header, so tokens stay out of the logs.
+// observe comes first in the chain: it gives the request its id (the
+// client's X-Request-Id when requestid.Valid, else a new one; echoed, and
+// in the context for every log line), then logs one line per request and
+// counts it, by route pattern (never by raw path, so hostile URLs cannot
+// blow up the metric labels). The path is logged, never the query or any
+// header, so tokens stay out of the logs. When the log level leaves a
+// request out, logging it costs a level check and allocates nothing.
 func observe(log *slog.Logger, metrics *Metrics, trusted []netip.Prefix) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			start := time.Now()
-			st := &requestState{}
-			r = r.WithContext(context.WithValue(r.Context(), stateKey{}, st))
-			ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
-			next.ServeHTTP(ww, r)
-			route := "unmatched"
-			if rc := chi.RouteContext(r.Context()); rc != nil && rc.RoutePattern() != "" {
-				route = rc.RoutePattern()
-			}
-			status := ww.Status()
+			id := requestid.Of(r)
+			w.Header()[requestid.Header] = []string{id} // canonical already
+			t := &tracker{ResponseWriter: w}
+			r = r.WithContext(context.WithValue(requestid.NewContext(r.Context(), id), stateKey{}, t))
+			next.ServeHTTP(t, r)
+			status := t.status
 			if status == 0 {
 				status = http.StatusOK
 			}
 			elapsed := time.Since(start)
-			metrics.observeRequest(r.Method, route, status, elapsed)
+			route := metrics.observeRequest(r.Method, chi.RouteContext(r.Context()), status, elapsed)
 			if route == "/healthz" || route == "/metrics" {
 				return // probes and scrapes would drown the log
 			}
@@ -116,8 +136,8 @@ func observe(log *slog.Logger, metrics *Metrics, trusted []netip.Prefix) func(ht
 				slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000),
 				slog.String("client_ip", clientIP(r, trusted)),
 			}
-			if st.user != "" {
-				attrs = append(attrs, slog.String("user", st.user))
+			if t.user != "" {
+				attrs = append(attrs, slog.String("user", t.user))
 			}
 			log.LogAttrs(r.Context(), level, "request", attrs...)
 		})
@@ -152,23 +172,30 @@ type authInfo struct {
 	bearer bool   // true when it came from an Authorization header
 }
 
-// authKey is the context key of authInfo; an unexported type, so no other
-// package can read or forge it.
-type authKey struct{}
-
-// authFrom returns the authInfo of an authenticated request.
+// authFrom returns the authInfo requireSession established for the
+// request of ctx. It lives in the request's tracker, under an unexported
+// context key, so no other package can read or forge it.
 func authFrom(ctx context.Context) (*authInfo, bool) {
-	a, ok := ctx.Value(authKey{}).(*authInfo)
-	return a, ok && a != nil
+	t, ok := trackerOf(ctx)
+	if !ok || !t.authed {
+		return nil, false
+	}
+	return &t.auth, true
 }
 
 // requireSession authenticates every request of the routes it guards: the
 // session cookie (renewed silently by the Manager when its access token has
-// expired) or, in apiMode, an Authorization: Bearer token.
+// expired) or, in apiMode, an Authorization: Bearer token. It runs behind
+// observe, whose tracker keeps the result.
 func requireSession(mode authMode, verifier *jwtauth.Verifier, sessions *session.Manager, metrics *Metrics, rd *renderer) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			var info *authInfo
+			t, ok := trackerOf(r.Context())
+			if !ok {
+				rd.fail(w, r, errNoTracker)
+				return
+			}
+			var info authInfo
 			if tok, ok := bearerToken(r); ok && mode == apiMode {
 				claims, err := verifier.Verify(tok)
 				if err != nil {
@@ -177,7 +204,7 @@ func requireSession(mode authMode, verifier *jwtauth.Verifier, sessions *session
 					return
 				}
 				metrics.Session("ok", "bearer")
-				info = &authInfo{claims: claims, token: tok, bearer: true}
+				info = authInfo{claims: claims, token: tok, bearer: true}
 			} else {
 				a, err := sessions.Load(w, r)
 				switch {
@@ -188,10 +215,10 @@ func requireSession(mode authMode, verifier *jwtauth.Verifier, sessions *session
 					rd.fail(w, r, err)
 					return
 				}
-				info = &authInfo{claims: a.Claims, token: a.AccessToken}
+				info = authInfo{claims: a.Claims, token: a.AccessToken}
 			}
-			noteUser(r.Context(), info.claims.Subject)
-			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), authKey{}, info)))
+			t.user, t.auth, t.authed = info.claims.Subject, info, true
+			next.ServeHTTP(w, r)
 		})
 	}
 }

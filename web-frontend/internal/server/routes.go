@@ -6,7 +6,6 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
-	"github.com/jwt-micro-system/web-frontend/internal/requestid"
 )
 
 // routes is the one place that lists every route and its middleware.
@@ -14,10 +13,9 @@ func routes(log *slog.Logger, opts Options, d Deps) http.Handler {
 	rd := &renderer{log: log, pages: d.Pages, version: opts.Version, sessions: d.Sessions}
 
 	r := chi.NewRouter()
-	r.Use(requestid.Middleware)
+	r.Use(observe(log, d.Metrics, opts.TrustedProxies)) // request id, log line, metrics
 	r.Use(recoverPanics(log, rd))
-	r.Use(securityHeaders)
-	r.Use(observe(log, d.Metrics, opts.TrustedProxies))
+	r.Use(setHeaders(responseHeaders(opts)))
 	r.Use(crossOriginProtection(log, rd))
 	r.Use(middleware.GetHead)
 	r.NotFound(handleError(rd, errNotFound))
@@ -54,7 +52,7 @@ func routes(log *slog.Logger, opts Options, d Deps) http.Handler {
 		r.Use(requireSession(apiMode, d.Verifier, d.Sessions, d.Metrics, rd))
 		r.NotFound(handleAPIError(errNotFound))
 		r.MethodNotAllowed(handleAPIError(errMethod))
-		r.Get("/me", handleAPIMe())
+		r.Get("/me", handleAPIMe(newClaimsJSON(claimsJSONCacheSize)))
 	})
 	return r
 }

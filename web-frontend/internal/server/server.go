@@ -43,6 +43,9 @@ type Options struct {
 	// Version is shown to admins in the page footer and busts the cache of
 	// the stylesheet and script.
 	Version string
+	// Instance, when set, is sent as X-Instance on every response, to
+	// show which replica answered.
+	Instance string
 }
 
 // Deps are the collaborators of the server, built once at start.

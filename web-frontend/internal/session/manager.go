@@ -53,6 +53,9 @@ type Options struct {
 	// Observe, when set, is told the outcome of every Load ("ok",
 	// "refreshed", "expired", "invalid", "unavailable") and its reason.
 	Observe func(outcome, reason string)
+	// CookieCacheSize bounds how many opened cookies are remembered
+	// (DefaultCookieCacheSize when zero; negative disables the cache).
+	CookieCacheSize int
 }
 
 // Timeouts of the calls to auth-api.
@@ -87,7 +90,8 @@ type Manager struct {
 
 	// group merges concurrent identical refresh calls; it remembers
 	// nothing once they return.
-	group singleflight.Group
+	group  singleflight.Group
+	opened *openedCache
 }
 
 // NewManager returns a Manager. The Verifier must share opts.Now.
@@ -105,7 +109,8 @@ func NewManager(log *slog.Logger, codec *Codec, verifier *jwtauth.Verifier, auth
 		opts.Observe = func(string, string) {}
 	}
 	return &Manager{log: log, codec: codec, verifier: verifier, auth: auth, now: opts.Now,
-		observe: opts.Observe, timeout: opts.RefreshTimeout}, nil
+		observe: opts.Observe, timeout: opts.RefreshTimeout,
+		opened: newOpenedCache(opts.CookieCacheSize)}, nil
 }
 
 // Codec returns the cookie codec (for the cookie name and attributes).
@@ -246,11 +251,24 @@ func (m *Manager) cookie(r *http.Request) (s Session, ok bool, err error) {
 			continue
 		}
 		ok = true
-		if s, err = m.codec.Decode(ck.Value); err == nil {
+		if s, err = m.open(ck.Value); err == nil {
 			return s, true, nil
 		}
 	}
 	return Session{}, ok, err
+}
+
+// open decodes a cookie value, from the cache of opened cookies when it
+// opened before.
+func (m *Manager) open(value string) (Session, error) {
+	if s, ok := m.opened.get(value); ok {
+		return s, nil
+	}
+	s, err := m.codec.Decode(value)
+	if err == nil {
+		m.opened.put(value, s)
+	}
+	return s, err
 }
 
 // set seals tokens into the session cookie on w.

@@ -115,20 +115,44 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 		return err
 	}
 	srv, err := server.NewServer(log, server.Config{
-		Issuer:         cfg.Issuer,
-		Audience:       cfg.Audience,
-		AccessTokenTTL: cfg.AccessTokenTTL,
-		TrustedProxies: cfg.TrustedProxies,
+		Issuer:          cfg.Issuer,
+		Audience:        cfg.Audience,
+		AccessTokenTTL:  cfg.AccessTokenTTL,
+		TrustedProxies:  cfg.TrustedProxies,
+		AllowedHosts:    cfg.Hosts,
+		MetricsToken:    cfg.MetricsToken,
+		MetricsSeparate: cfg.MetricsAddress != "",
 	}, accounts, st, keys)
 	if err != nil {
 		return err
 	}
 
-	ln, err := net.Listen("tcp", net.JoinHostPort("", strconv.Itoa(cfg.Port)))
+	ln, err := net.Listen("tcp", net.JoinHostPort(cfg.ListenAddress, strconv.Itoa(cfg.Port)))
 	if err != nil {
-		return fmt.Errorf("PORT: %w", err)
+		return fmt.Errorf("LISTEN_ADDRESS/PORT: %w", err)
 	}
 	httpSrv := httpserve.New(log, srv, httpserve.Config{})
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if cfg.MetricsAddress != "" {
+		mln, err := net.Listen("tcp", cfg.MetricsAddress)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("METRICS_ADDRESS: %w", err)
+		}
+		done := make(chan struct{})
+		defer func() { cancel(); <-done }()
+		go func() {
+			defer close(done)
+			// The service is not worth running half-observed: a failed
+			// metrics listener stops it.
+			if err := httpserve.Run(ctx, log, httpserve.New(log, srv.MetricsHandler(), httpserve.Config{}), mln); err != nil {
+				log.Error("metrics listener", "err", err)
+				cancel()
+			}
+		}()
+		log.Info("metrics listening", "addr", mln.Addr().String())
+	}
 	cleanupCtx, stopCleanup := context.WithCancel(ctx)
 	defer stopCleanup()
 	go accounts.Cleanup(cleanupCtx, 10*time.Minute, srv.ForgetStaleAttempts)

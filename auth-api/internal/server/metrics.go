@@ -1,6 +1,9 @@
 package server
 
 import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/json"
 	"net/http"
 	"strconv"
 	"time"
@@ -68,6 +71,29 @@ func (m *metrics) tokenRejected(reason jwtauth.Reason) {
 	m.rejections.WithLabelValues(string(reason)).Inc()
 }
 
-func handleMetrics(m *metrics) gin.HandlerFunc {
-	return gin.WrapH(promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{}))
+func handleMetrics(m *metrics, token string) gin.HandlerFunc {
+	return gin.WrapH(metricsHandler(m, token))
+}
+
+// metricsHandler serves the Prometheus exposition; with a token, only to
+// requests that carry it as Authorization: Bearer <token>.
+func metricsHandler(m *metrics, token string) http.Handler {
+	h := promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+	if token == "" {
+		return h
+	}
+	want := sha256.Sum256([]byte(token))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got, _ := bearerToken(r.Header.Get("Authorization"))
+		sum := sha256.Sum256([]byte(got))
+		if got == "" || subtle.ConstantTimeCompare(sum[:], want[:]) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="metrics"`)
+			w.Header().Set("Content-Type", "application/json; charset=utf-8")
+			w.WriteHeader(http.StatusUnauthorized)
+			_ = json.NewEncoder(w).Encode(errorBody{Error: "invalid_token",
+				Message: "/metrics needs the METRICS_TOKEN as Authorization: Bearer <token>"})
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }

@@ -20,6 +20,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -29,6 +30,7 @@ import (
 	"github.com/jwt-micro-system/shared/jwtauth"
 	"github.com/jwt-micro-system/web-frontend/internal/authclient"
 	"github.com/jwt-micro-system/web-frontend/internal/config"
+	"github.com/jwt-micro-system/web-frontend/internal/requestid"
 	"github.com/jwt-micro-system/web-frontend/internal/server"
 	"github.com/jwt-micro-system/web-frontend/internal/session"
 )
@@ -44,13 +46,15 @@ var assets embed.FS
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args, os.Stdout); err != nil {
+	if err := run(ctx, os.Args, os.Getenv, os.Stdout); err != nil {
 		fmt.Fprintf(os.Stderr, "web-frontend: %v\n", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, args []string, stdout io.Writer) error {
+// run dispatches the subcommand in args[1:]. The environment is read
+// through getenv only, so tests can run in parallel.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	cmd := "serve"
 	if len(args) > 1 {
 		cmd = args[1]
@@ -61,19 +65,22 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		_, err := fmt.Fprintf(stdout, "web-frontend %s\n", version)
 		return err
 	case "healthcheck":
-		return healthcheck(ctx)
+		return healthcheck(ctx, getenv)
 	default:
 		return fmt.Errorf("unknown command %q; usage: web-frontend [serve|healthcheck|version]", cmd)
 	}
 
-	if err := envfile.Load(".env"); err != nil {
-		return err
-	}
-	cfg, err := config.Load()
+	getenv, err := envfile.Getenv(".env", getenv)
 	if err != nil {
 		return err
 	}
-	log := slog.New(slog.NewJSONHandler(stdout, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		return err
+	}
+	// Every line logged with a request's context carries its request_id,
+	// the session Manager's included.
+	log := slog.New(requestid.LogHandler(slog.NewJSONHandler(stdout, &slog.HandlerOptions{Level: cfg.LogLevel})))
 
 	verifier, err := jwtauth.NewVerifier(cfg.Keys, jwtauth.VerifierConfig{
 		Issuer: cfg.Issuer, Audience: cfg.Audience, Leeway: jwtauth.MaxLeeway,
@@ -85,6 +92,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	auth := authclient.New(cfg.AuthAPIURL, nil)
 	pages, err := server.ParsePages(assets)
 	if err != nil {
 		return err
@@ -97,18 +105,21 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	auth := authclient.New(cfg.AuthAPIURL, nil)
+	sessions, err := session.NewManager(log, codec, verifier, auth, session.Options{Observe: metrics.Session})
+	if err != nil {
+		return err
+	}
 	opts := server.Options{
 		Keys: cfg.Keys, Issuer: cfg.Issuer, Audience: cfg.Audience,
 		TrustedProxies: cfg.TrustedProxies, Version: version,
 	}
 	handler := server.NewServer(log, opts, server.Deps{
-		Verifier: verifier, Codec: codec, Auth: auth, Pages: pages, Static: static, Metrics: metrics,
+		Verifier: verifier, Sessions: sessions, Auth: auth, Pages: pages, Static: static, Metrics: metrics,
 	})
 
-	ln, err := net.Listen("tcp", net.JoinHostPort("", cfg.Port))
+	ln, err := net.Listen("tcp", net.JoinHostPort("", strconv.Itoa(cfg.Port)))
 	if err != nil {
-		return fmt.Errorf("listening on PORT %s: %w", cfg.Port, err)
+		return fmt.Errorf("listening on PORT %d: %w", cfg.Port, err)
 	}
 	// 64 KiB of headers: the session cookie carries two tokens.
 	srv := httpserve.New(log, handler, httpserve.Config{MaxHeaderBytes: 64 << 10})
@@ -122,15 +133,18 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	// after us, and the check logs its verdict once it has one.
 	watchCtx, stopWatch := context.WithCancel(ctx)
 	defer stopWatch()
-	go func() { _ = server.WatchAuthAPI(watchCtx, log, auth, opts, 2*time.Second) }()
+	go func() {
+		_ = authclient.WatchKeys(watchCtx, log, auth, authclient.Expect{Keys: cfg.Keys, Issuer: cfg.Issuer, Audience: cfg.Audience}, 2*time.Second)
+	}()
 
 	return httpserve.Run(ctx, log, srv, ln)
 }
 
 // healthcheck is the container HEALTHCHECK: the image has no shell or curl.
-func healthcheck(ctx context.Context) error {
-	if err := envfile.Load(".env"); err != nil {
+func healthcheck(ctx context.Context, getenv func(string) string) error {
+	getenv, err := envfile.Getenv(".env", getenv)
+	if err != nil {
 		return err
 	}
-	return healthprobe.Check(ctx, cmp.Or(os.Getenv("PORT"), "8080"))
+	return healthprobe.Check(ctx, cmp.Or(getenv("PORT"), "8080"))
 }

@@ -28,15 +28,17 @@ func TestRunServesAndShutsDown(t *testing.T) {
 	authAPI := httptest.NewServer(http.NotFoundHandler()) // unreachable-ish: /token-key 404
 	defer authAPI.Close()
 	t.Chdir(t.TempDir()) // no stray .env
-	t.Setenv("SECRET_KEY", "t3st-s3cret-0123456789-abcdefghijklmnop")
-	t.Setenv("PORT", "0")
-	t.Setenv("AUTH_API_URL", authAPI.URL)
-	t.Setenv("COOKIE_SECURE", "false")
+	getenv := mapEnv(map[string]string{
+		"SECRET_KEY":    "t3st-s3cret-0123456789-abcdefghijklmnop",
+		"PORT":          "0",
+		"AUTH_API_URL":  authAPI.URL,
+		"COOKIE_SECURE": "false",
+	})
 
 	ctx, cancel := context.WithCancel(context.Background())
 	out := servicetest.NewLog()
 	errc := make(chan error, 1)
-	go func() { errc <- run(ctx, []string{"web-frontend"}, out) }()
+	go func() { errc <- run(ctx, []string{"web-frontend"}, getenv, out) }()
 	addr := listeningAddr(t, out, errc)
 
 	resp, err := http.Get("http://" + addr + "/healthz")
@@ -56,8 +58,8 @@ func TestRunServesAndShutsDown(t *testing.T) {
 		t.Errorf("readyz without a working auth-api: got %d, want 503", resp.StatusCode)
 	}
 
-	t.Setenv("PORT", addr[strings.LastIndexByte(addr, ':')+1:])
-	if err := run(context.Background(), []string{"web-frontend", "healthcheck"}, io.Discard); err != nil {
+	probeEnv := mapEnv(map[string]string{"PORT": addr[strings.LastIndexByte(addr, ':')+1:]})
+	if err := run(context.Background(), []string{"web-frontend", "healthcheck"}, probeEnv, io.Discard); err != nil {
 		t.Errorf("healthcheck: %v", err)
 	}
 
@@ -73,7 +75,7 @@ func TestRunServesAndShutsDown(t *testing.T) {
 	if strings.Contains(out.String(), "t3st-s3cret") {
 		t.Error("the secret was logged")
 	}
-	if err := run(context.Background(), []string{"web-frontend", "healthcheck"}, io.Discard); err == nil {
+	if err := run(context.Background(), []string{"web-frontend", "healthcheck"}, probeEnv, io.Discard); err == nil {
 		t.Error("healthcheck succeeded with the server stopped")
 	}
 }
@@ -81,19 +83,25 @@ func TestRunServesAndShutsDown(t *testing.T) {
 func TestRunRefusesBadConfig(t *testing.T) {
 	t.Chdir(t.TempDir())
 	tests := []struct {
-		name, secret, port, want string
+		name, secret, port string
+		want               []string
 	}{
-		{"no secret", "", "0", "SECRET_KEY is not set"},
-		{"placeholder", "supersecret", "0", "SECRET_KEY is a published placeholder"},
-		{"bad port", "t3st-s3cret-0123456789-abcdefghijklmnop", "eighty", "PORT must be"},
+		{"no secret", "", "0", []string{"SECRET_KEY is not set"}},
+		{"placeholder", "supersecret", "0", []string{"SECRET_KEY is a published placeholder"}},
+		{"bad port", "t3st-s3cret-0123456789-abcdefghijklmnop", "eighty", []string{"PORT must be"}},
+		{"every problem at once", "", "70000", []string{"SECRET_KEY is not set", "PORT must be", "LOG_LEVEL must be"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			t.Setenv("SECRET_KEY", tt.secret)
-			t.Setenv("PORT", tt.port)
-			err := run(context.Background(), []string{"web-frontend"}, io.Discard)
-			if err == nil || !strings.Contains(err.Error(), tt.want) {
-				t.Errorf("got %v, want an error containing %q", err, tt.want)
+			getenv := mapEnv(map[string]string{"SECRET_KEY": tt.secret, "PORT": tt.port})
+			if tt.name == "every problem at once" {
+				getenv = mapEnv(map[string]string{"PORT": tt.port, "LOG_LEVEL": "loud"})
+			}
+			err := run(context.Background(), []string{"web-frontend"}, getenv, io.Discard)
+			for _, want := range tt.want {
+				if err == nil || !strings.Contains(err.Error(), want) {
+					t.Errorf("got %v, want an error containing %q", err, want)
+				}
 			}
 		})
 	}
@@ -101,14 +109,20 @@ func TestRunRefusesBadConfig(t *testing.T) {
 
 func TestSubcommands(t *testing.T) {
 	var out bytes.Buffer
-	if err := run(context.Background(), []string{"web-frontend", "version"}, &out); err != nil || out.String() != "web-frontend dev\n" {
+	none := mapEnv(nil)
+	if err := run(context.Background(), []string{"web-frontend", "version"}, none, &out); err != nil || out.String() != "web-frontend dev\n" {
 		t.Errorf("version: got %q, %v", out.String(), err)
 	}
-	if err := run(context.Background(), []string{"web-frontend", "bogus"}, io.Discard); err == nil || !strings.Contains(err.Error(), "usage") {
+	if err := run(context.Background(), []string{"web-frontend", "bogus"}, none, io.Discard); err == nil || !strings.Contains(err.Error(), "usage") {
 		t.Errorf("unknown command: got %v", err)
 	}
-	t.Setenv("PORT", "nope")
-	if err := run(context.Background(), []string{"web-frontend", "healthcheck"}, io.Discard); err == nil {
+	if err := run(context.Background(), []string{"web-frontend", "healthcheck"}, mapEnv(map[string]string{"PORT": "nope"}), io.Discard); err == nil {
 		t.Error("healthcheck accepted a bad PORT")
 	}
+}
+
+// mapEnv is a getenv over m, so tests need not touch the process
+// environment.
+func mapEnv(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
 }

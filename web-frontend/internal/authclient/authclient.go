@@ -1,6 +1,7 @@
 // Package authclient is the web-frontend's client of auth-api: login,
 // refresh, logout, the admin user list and the token-key check. Every call
-// is bounded by a timeout and the caller's context.
+// is bounded by a timeout and the caller's context, and carries the
+// caller's request id (package requestid) as X-Request-Id.
 package authclient
 
 import (
@@ -15,6 +16,8 @@ import (
 	"net/url"
 	"strconv"
 	"time"
+
+	"github.com/jwt-micro-system/web-frontend/internal/requestid"
 )
 
 // Errors that classify a failed call; test with errors.Is.
@@ -205,6 +208,11 @@ func (c *Client) do(ctx context.Context, method, path, bearer, clientIP string, 
 	}
 	if clientIP != "" {
 		req.Header.Set("X-Forwarded-For", clientIP)
+	}
+	// The id of the request being served, so one request can be followed
+	// through the logs of both services.
+	if id, ok := requestid.FromContext(ctx); ok {
+		req.Header.Set(requestid.Header, id)
 	}
 	resp, err := c.hc.Do(req)
 	if err != nil {

@@ -1,32 +1,34 @@
 // Package config reads and validates the web-frontend configuration from
-// the environment (and from a .env file when one is present).
+// the environment (main adds a .env file with shared/envfile).
 package config
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/netip"
 	"net/url"
-	"strconv"
 	"strings"
 
 	"github.com/jwt-micro-system/shared/jwtauth"
 	"github.com/jwt-micro-system/shared/secretkey"
-	"github.com/kelseyhightower/envconfig"
+	"github.com/sethvargo/go-envconfig"
 )
 
-// Config is the web-frontend configuration. Every field comes from the
-// environment variable in its envconfig tag.
+// Config is the web-frontend configuration. Field tags name the
+// environment variables; SPEC.md "Configuration" is the contract. An empty
+// variable counts as unset, so its default applies.
 type Config struct {
-	SecretKey         string `envconfig:"SECRET_KEY"`
-	SecretKeyPrevious string `envconfig:"SECRET_KEY_PREVIOUS"`
-	Issuer            string `envconfig:"ISSUER" default:"auth-api"`
-	Audience          string `envconfig:"JWT_AUDIENCE"`
-	Port              string `envconfig:"PORT" default:"8080"`
-	LogLevel          string `envconfig:"LOG_LEVEL" default:"info"`
-	TrustedProxies    string `envconfig:"TRUSTED_PROXIES"`
-	AuthAPIURL        string `envconfig:"AUTH_API_URL" default:"http://localhost:10000"`
-	CookieSecure      string `envconfig:"COOKIE_SECURE" default:"true"`
+	SecretKey         string   `env:"SECRET_KEY"`
+	SecretKeyPrevious string   `env:"SECRET_KEY_PREVIOUS"`
+	Issuer            string   `env:"ISSUER, default=auth-api"`
+	Audience          string   `env:"JWT_AUDIENCE"`
+	Port              int      `env:"PORT, default=8080"`
+	LogLevel          string   `env:"LOG_LEVEL, default=info"`
+	TrustedProxies    []string `env:"TRUSTED_PROXIES"`
+	AuthAPIURL        string   `env:"AUTH_API_URL, default=http://localhost:10000"`
+	CookieSecure      bool     `env:"COOKIE_SECURE, default=true"`
 }
 
 // Settings is a validated Config, in the types the service uses.
@@ -34,59 +36,79 @@ type Settings struct {
 	Keys           *secretkey.Keys
 	Issuer         string
 	Audience       string
-	Port           string
+	Port           int
 	LogLevel       slog.Level
 	TrustedProxies []netip.Prefix
 	AuthAPIURL     *url.URL
 	CookieSecure   bool
 }
 
-// Load reads the configuration from the environment and validates it.
-func Load() (*Settings, error) {
+// Load reads the configuration through getenv (os.Getenv in production, a
+// map in tests) and validates it.
+func Load(getenv func(string) string) (*Settings, error) {
 	var c Config
-	if err := envconfig.Process("", &c); err != nil {
-		return nil, fmt.Errorf("reading environment: %w", err)
+	err := envconfig.ProcessWith(context.Background(), &envconfig.Config{
+		Target: &c,
+		Lookuper: envconfig.LookuperFunc(func(key string) (string, bool) {
+			v := getenv(key)
+			return v, strings.TrimSpace(v) != ""
+		}),
+	})
+	if err != nil {
+		return nil, explain(err)
 	}
 	return c.Validate()
 }
 
-// Validate checks every field and returns the typed settings. Each error
-// names the variable and says how to fix it.
+// explain turns an envconfig parse error into one that names the variable
+// and says what a valid value looks like.
+func explain(err error) error {
+	msg := err.Error()
+	for _, f := range []struct{ field, fix string }{
+		{"Port", "PORT must be a TCP port number between 0 and 65535"},
+		{"CookieSecure", "COOKIE_SECURE must be true or false"},
+	} {
+		if strings.HasPrefix(msg, f.field+":") {
+			return fmt.Errorf("%s: %w", f.fix, err)
+		}
+	}
+	return fmt.Errorf("reading environment: %w", err)
+}
+
+// Validate checks every field and returns the typed settings. The error
+// lists every problem, each naming its variable and how to fix it. Checks
+// of SECRET_KEY itself are left to secretkey.NewKeys, which owns the policy.
 func (c Config) Validate() (*Settings, error) {
+	var errs []error
+	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+
 	keys, err := secretkey.NewKeys(c.SecretKey, c.SecretKeyPrevious)
 	if err != nil {
-		return nil, err
+		errs = append(errs, err)
 	}
-	s := &Settings{Keys: keys, Issuer: strings.TrimSpace(c.Issuer), Audience: strings.TrimSpace(c.Audience)}
+	s := &Settings{Keys: keys, Issuer: strings.TrimSpace(c.Issuer), Audience: strings.TrimSpace(c.Audience),
+		Port: c.Port, CookieSecure: c.CookieSecure}
 	if s.Issuer == "" {
 		s.Issuer = jwtauth.DefaultIssuer
 	}
-
-	port, err := strconv.Atoi(c.Port)
-	if err != nil || port < 0 || port > 65535 {
-		return nil, fmt.Errorf("PORT must be a TCP port number between 0 and 65535, got %q", c.Port)
+	if c.Port < 0 || c.Port > 65535 {
+		add("PORT must be a TCP port number between 0 and 65535, got %d", c.Port)
 	}
-	s.Port = strconv.Itoa(port)
-
 	if err := s.LogLevel.UnmarshalText([]byte(c.LogLevel)); err != nil {
-		return nil, fmt.Errorf("LOG_LEVEL must be one of debug, info, warn, error; got %q", c.LogLevel)
+		add("LOG_LEVEL must be one of debug, info, warn, error; got %q", c.LogLevel)
 	}
-
-	s.TrustedProxies, err = ParseProxies(c.TrustedProxies)
-	if err != nil {
-		return nil, err
+	if s.TrustedProxies, err = ParseProxies(strings.Join(c.TrustedProxies, ",")); err != nil {
+		errs = append(errs, err)
 	}
-
 	u, err := url.Parse(strings.TrimSpace(c.AuthAPIURL))
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-		return nil, fmt.Errorf("AUTH_API_URL must be an http(s) URL such as http://auth-api:10000, got %q", c.AuthAPIURL)
+		add("AUTH_API_URL must be an http(s) URL such as http://auth-api:10000, got %q", c.AuthAPIURL)
+	} else {
+		u.Path = strings.TrimRight(u.Path, "/")
+		s.AuthAPIURL = u
 	}
-	u.Path = strings.TrimRight(u.Path, "/")
-	s.AuthAPIURL = u
-
-	s.CookieSecure, err = strconv.ParseBool(strings.TrimSpace(c.CookieSecure))
-	if err != nil {
-		return nil, fmt.Errorf("COOKIE_SECURE must be true or false, got %q", c.CookieSecure)
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
 	}
 	return s, nil
 }
@@ -95,6 +117,7 @@ func (c Config) Validate() (*Settings, error) {
 // by commas or spaces.
 func ParseProxies(v string) ([]netip.Prefix, error) {
 	var out []netip.Prefix
+	var errs []error
 	for _, f := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' }) {
 		if p, err := netip.ParsePrefix(f); err == nil {
 			out = append(out, p.Masked())
@@ -102,10 +125,11 @@ func ParseProxies(v string) ([]netip.Prefix, error) {
 		}
 		a, err := netip.ParseAddr(f)
 		if err != nil {
-			return nil, fmt.Errorf("TRUSTED_PROXIES: %q is neither an IP address nor a CIDR prefix (e.g. 10.0.0.0/8)", f)
+			errs = append(errs, fmt.Errorf("TRUSTED_PROXIES: %q is neither an IP address nor a CIDR prefix (e.g. 10.0.0.0/8)", f))
+			continue
 		}
 		a = a.Unmap()
 		out = append(out, netip.PrefixFrom(a, a.BitLen()))
 	}
-	return out, nil
+	return out, errors.Join(errs...)
 }

@@ -11,42 +11,47 @@ import (
 
 const goodSecret = "t3st-s3cret-0123456789-abcdefghijklmnop"
 
-func valid() Config {
-	return Config{SecretKey: goodSecret, Issuer: "auth-api", Port: "8080", LogLevel: "info",
-		AuthAPIURL: "http://localhost:10000", CookieSecure: "true"}
+func getenvOf(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
 }
 
-func TestValidate(t *testing.T) {
+func TestLoad(t *testing.T) {
 	tests := []struct {
 		name    string
-		mutate  func(*Config)
-		wantErr string // substring; "" means valid
+		env     map[string]string
+		wantErr []string // substrings; none means valid
 	}{
-		{"defaults", func(*Config) {}, ""},
-		{"missing secret", func(c *Config) { c.SecretKey = "" }, "SECRET_KEY is not set"},
-		{"short secret", func(c *Config) { c.SecretKey = "short" }, "SECRET_KEY is too short"},
-		{"placeholder secret", func(c *Config) { c.SecretKey = "supersecret" }, "SECRET_KEY is a published placeholder"},
-		{"bad previous", func(c *Config) { c.SecretKeyPrevious = "short" }, "SECRET_KEY_PREVIOUS"},
-		{"bad port", func(c *Config) { c.Port = "http" }, "PORT must be"},
-		{"port too big", func(c *Config) { c.Port = "70000" }, "PORT must be"},
-		{"port zero", func(c *Config) { c.Port = "0" }, ""},
-		{"bad level", func(c *Config) { c.LogLevel = "loud" }, "LOG_LEVEL"},
-		{"debug level", func(c *Config) { c.LogLevel = "debug" }, ""},
-		{"bad url", func(c *Config) { c.AuthAPIURL = "auth-api:10000" }, "AUTH_API_URL"},
-		{"ftp url", func(c *Config) { c.AuthAPIURL = "ftp://auth-api" }, "AUTH_API_URL"},
-		{"url with user", func(c *Config) { c.AuthAPIURL = "http://u:p@auth-api" }, "AUTH_API_URL"},
-		{"bad cookie secure", func(c *Config) { c.CookieSecure = "maybe" }, "COOKIE_SECURE"},
-		{"cookie insecure", func(c *Config) { c.CookieSecure = "false" }, ""},
-		{"bad proxy", func(c *Config) { c.TrustedProxies = "10.0.0.0/8, nonsense" }, "TRUSTED_PROXIES"},
-		{"proxies", func(c *Config) { c.TrustedProxies = "10.0.0.0/8 192.168.1.1,::1" }, ""},
-		{"empty issuer", func(c *Config) { c.Issuer = " " }, ""},
+		{"defaults", nil, nil},
+		{"missing secret", map[string]string{"SECRET_KEY": ""}, []string{"SECRET_KEY is not set"}},
+		{"short secret", map[string]string{"SECRET_KEY": "short"}, []string{"SECRET_KEY is too short"}},
+		{"placeholder secret", map[string]string{"SECRET_KEY": "supersecret"}, []string{"SECRET_KEY is a published placeholder"}},
+		{"bad previous", map[string]string{"SECRET_KEY_PREVIOUS": "short"}, []string{"SECRET_KEY_PREVIOUS"}},
+		{"bad port", map[string]string{"PORT": "http"}, []string{"PORT must be"}},
+		{"port too big", map[string]string{"PORT": "70000"}, []string{"PORT must be"}},
+		{"port zero", map[string]string{"PORT": "0"}, nil},
+		{"bad level", map[string]string{"LOG_LEVEL": "loud"}, []string{"LOG_LEVEL"}},
+		{"debug level", map[string]string{"LOG_LEVEL": "debug"}, nil},
+		{"bad url", map[string]string{"AUTH_API_URL": "auth-api:10000"}, []string{"AUTH_API_URL"}},
+		{"ftp url", map[string]string{"AUTH_API_URL": "ftp://auth-api"}, []string{"AUTH_API_URL"}},
+		{"url with user", map[string]string{"AUTH_API_URL": "http://u:p@auth-api"}, []string{"AUTH_API_URL"}},
+		{"bad cookie secure", map[string]string{"COOKIE_SECURE": "maybe"}, []string{"COOKIE_SECURE"}},
+		{"cookie insecure", map[string]string{"COOKIE_SECURE": "false"}, nil},
+		{"bad proxy", map[string]string{"TRUSTED_PROXIES": "10.0.0.0/8, nonsense"}, []string{"TRUSTED_PROXIES"}},
+		{"proxies", map[string]string{"TRUSTED_PROXIES": "10.0.0.0/8 192.168.1.1,::1"}, nil},
+		{"empty issuer", map[string]string{"ISSUER": " "}, nil},
+		{"empty values are unset", map[string]string{"PORT": "", "LOG_LEVEL": " ", "COOKIE_SECURE": ""}, nil},
+		{"every problem at once", map[string]string{"SECRET_KEY": "short", "LOG_LEVEL": "loud", "AUTH_API_URL": "ftp://x", "TRUSTED_PROXIES": "a,b", "PORT": "-1"},
+			[]string{"SECRET_KEY is too short", "LOG_LEVEL", "AUTH_API_URL", `"a"`, `"b"`, "PORT must be"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := valid()
-			tt.mutate(&c)
-			s, err := c.Validate()
-			if tt.wantErr == "" {
+			t.Parallel()
+			env := map[string]string{"SECRET_KEY": goodSecret}
+			for k, v := range tt.env {
+				env[k] = v
+			}
+			s, err := Load(getenvOf(env))
+			if len(tt.wantErr) == 0 {
 				if err != nil {
 					t.Fatalf("got error %q, want none", err)
 				}
@@ -55,47 +60,48 @@ func TestValidate(t *testing.T) {
 				}
 				return
 			}
-			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-				t.Fatalf("got error %v, want one containing %q", err, tt.wantErr)
+			for _, want := range tt.wantErr {
+				if err == nil || !strings.Contains(err.Error(), want) {
+					t.Errorf("got error %v, want one containing %q", err, want)
+				}
 			}
 		})
 	}
 }
 
-func TestLoadFromEnvironmentAndDotEnv(t *testing.T) {
+func TestLoadDefaults(t *testing.T) {
+	s, err := Load(getenvOf(map[string]string{"SECRET_KEY": goodSecret}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Port != 8080 || !s.CookieSecure || s.Issuer != "auth-api" || s.AuthAPIURL.String() != "http://localhost:10000" {
+		t.Errorf("got %+v, want the documented defaults", s)
+	}
+}
+
+// A .env file read by shared/envfile feeds Load; the real environment
+// wins, and the process environment is not changed.
+func TestLoadWithDotEnv(t *testing.T) {
 	dir := t.TempDir()
 	env := filepath.Join(dir, ".env")
 	if err := os.WriteFile(env, []byte("SECRET_KEY="+goodSecret+"\nPORT=9999\nCOOKIE_SECURE=false\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	t.Setenv("SECRET_KEY", "")
-	os.Unsetenv("SECRET_KEY")
-	t.Setenv("PORT", "7777") // the real environment wins over .env
-	if err := envfile.Load(env); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.Unsetenv("COOKIE_SECURE") })
-	s, err := Load()
+	getenv, err := envfile.Getenv(env, getenvOf(map[string]string{"PORT": "7777"}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.Port != "7777" {
-		t.Errorf("got PORT %q, want the real environment's 7777", s.Port)
+	s, err := Load(getenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Port != 7777 {
+		t.Errorf("got PORT %d, want the real environment's 7777", s.Port)
 	}
 	if s.CookieSecure {
 		t.Error("COOKIE_SECURE=false from .env was not applied")
 	}
-	if got := s.AuthAPIURL.String(); got != "http://localhost:10000" {
-		t.Errorf("got AUTH_API_URL %q, want the default", got)
-	}
-	if err := envfile.Load(filepath.Join(dir, "missing.env")); err != nil {
-		t.Errorf("a missing .env gave %v, want nil", err)
-	}
-	bad := filepath.Join(dir, "bad.env")
-	if err := os.WriteFile(bad, []byte("NOT A LINE\n'unterminated"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := envfile.Load(bad); err == nil {
-		t.Error("a malformed .env was accepted")
+	if _, ok := os.LookupEnv("COOKIE_SECURE"); ok {
+		t.Error("the process environment was changed")
 	}
 }

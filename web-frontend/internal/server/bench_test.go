@@ -30,10 +30,7 @@ func BenchmarkDecodeAndVerify(b *testing.B) {
 func BenchmarkAPIMe(b *testing.B) {
 	e := newEnv(b, envConfig{})
 	ck := e.login(b, "alice")
-	quiet := newServer(slog.New(slog.NewJSONHandler(io.Discard, nil)), e.opts, Deps{
-		Verifier: e.verifier, Codec: e.codec, Auth: e.srv.auth, Pages: e.srv.pages,
-		Static: e.srv.static, Metrics: e.srv.metrics, Now: e.clock.fn(),
-	}).routes()
+	quiet := NewServer(slog.New(slog.NewJSONHandler(io.Discard, nil)), e.opts, e.deps)
 	r := httptest.NewRequest(http.MethodGet, "/api/me", nil)
 	r.AddCookie(ck)
 	b.ReportAllocs()

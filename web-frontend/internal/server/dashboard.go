@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/jwt-micro-system/web-frontend/internal/i18n"
 )
 
 // timeLayout is how times are shown on the pages.
@@ -34,19 +36,18 @@ type claimRow struct {
 }
 
 // handleDashboard shows who is logged in and their decoded token.
-func (s *server) handleDashboard() http.HandlerFunc {
+func handleDashboard(rd *renderer, now func() time.Time) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		a, _ := authFrom(r.Context())
-		p := s.newPage(r)
+		p := rd.page(r)
 		p.Title = p.L["dash_title"]
 		p.Active = "dashboard"
 		c := a.claims
-		now := s.now()
 		v := &dashView{Subject: c.Subject, Role: c.Role, Issuer: c.Issuer}
 		if exp := c.Expiry(); !exp.IsZero() {
 			v.Expires = exp.UTC().Format(timeLayout)
 			v.ExpiresISO = exp.UTC().Format(time.RFC3339)
-			left := max(exp.Sub(now).Round(time.Second), 0)
+			left := max(exp.Sub(now()).Round(time.Second), 0)
 			v.ExpiresIn = strings.Replace(p.L["dash_expires_in"], "%s", left.String(), 1)
 		}
 		if c.IssuedAt != nil {
@@ -58,14 +59,14 @@ func (s *server) handleDashboard() http.HandlerFunc {
 			v.Encoded = a.token[:i] + ".…"
 		}
 		p.Dash = v
-		s.render(w, r, http.StatusOK, "dashboard", p)
+		rd.render(w, r, http.StatusOK, "dashboard", p)
 	}
 }
 
 // decodeSegment decodes segment i (0 header, 1 payload) of a verified
 // token into table rows, known keys first in the given order, and into
 // indented JSON as the seed shows it.
-func decodeSegment(token string, i int, L map[string]string, order []string) ([]claimRow, string) {
+func decodeSegment(token string, i int, L i18n.Texts, order []string) ([]claimRow, string) {
 	parts := strings.SplitN(token, ".", 3)
 	if len(parts) != 3 {
 		return nil, ""
@@ -125,16 +126,16 @@ func jsonText(raw json.RawMessage) string {
 
 // handleStatic serves the embedded stylesheet and images; no directory
 // listings, cacheable for a day (the layout links them with ?v=version).
-func (s *server) handleStatic() http.HandlerFunc {
-	files := http.FileServerFS(s.static)
+func handleStatic(rd *renderer, static fs.FS) http.HandlerFunc {
+	files := http.FileServerFS(static)
 	return func(w http.ResponseWriter, r *http.Request) {
 		name := strings.TrimPrefix(r.URL.Path, "/static/")
 		if name == "" || strings.HasSuffix(name, "/") || !fs.ValidPath(name) {
-			s.renderError(w, r, http.StatusNotFound, "err_not_found")
+			rd.fail(w, r, errNotFound)
 			return
 		}
-		if st, err := fs.Stat(s.static, path.Clean(name)); err != nil || st.IsDir() {
-			s.renderError(w, r, http.StatusNotFound, "err_not_found")
+		if st, err := fs.Stat(static, path.Clean(name)); err != nil || st.IsDir() {
+			rd.fail(w, r, errNotFound)
 			return
 		}
 		w.Header().Set("Cache-Control", "public, max-age=86400")

@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -11,71 +10,8 @@ import (
 	"github.com/jwt-micro-system/web-frontend/internal/authclient"
 )
 
-// ErrKeyMismatch means auth-api signs tokens this service cannot accept:
-// a different SECRET_KEY, ISSUER or JWT_AUDIENCE.
-var ErrKeyMismatch = errors.New("auth-api configuration does not match")
-
 // readyTimeout bounds the auth-api check behind /readyz.
 const readyTimeout = 2 * time.Second
-
-// CheckAuthAPI asks auth-api for the id of its signing key (never the key)
-// and compares it, its issuer and its audience with ours. It returns nil
-// when tokens from auth-api will verify here, an error wrapping
-// authclient.ErrUnavailable when auth-api cannot be asked, and one wrapping
-// ErrKeyMismatch (with a message saying what to fix) when they will not.
-func CheckAuthAPI(ctx context.Context, auth AuthAPI, opts Options) error {
-	tk, err := auth.TokenKey(ctx)
-	if err != nil {
-		if !errors.Is(err, authclient.ErrUnavailable) {
-			return fmt.Errorf("%w: %w", authclient.ErrUnavailable, err)
-		}
-		return err
-	}
-	cur := opts.Keys.Current().ID()
-	prev, hasPrev := opts.Keys.Previous()
-	switch {
-	case tk.KeyID != cur && (!hasPrev || tk.KeyID != prev.ID()):
-		return fmt.Errorf("%w: SECRET_KEY differs between the services: auth-api signs with key id %s, this service has key id %s; "+
-			"set the same SECRET_KEY on both (during a rotation, the old one as SECRET_KEY_PREVIOUS)", ErrKeyMismatch, tk.KeyID, cur)
-	case tk.Alg != "" && tk.Alg != "HS256":
-		return fmt.Errorf("%w: auth-api signs with %s, this service accepts HS256 only", ErrKeyMismatch, tk.Alg)
-	case tk.Issuer != "" && tk.Issuer != opts.Issuer:
-		return fmt.Errorf("%w: ISSUER differs: auth-api issues tokens with iss %q, this service expects %q; set the same ISSUER on both",
-			ErrKeyMismatch, tk.Issuer, opts.Issuer)
-	case tk.Audience != opts.Audience:
-		return fmt.Errorf("%w: JWT_AUDIENCE differs: auth-api uses %q, this service expects %q; set the same JWT_AUDIENCE on both",
-			ErrKeyMismatch, tk.Audience, opts.Audience)
-	}
-	return nil
-}
-
-// WatchAuthAPI runs the start-up check: it retries CheckAuthAPI every
-// interval while auth-api is unreachable, then logs the verdict once, in
-// plain words. It returns when it has a verdict or ctx is done.
-func WatchAuthAPI(ctx context.Context, log *slog.Logger, auth AuthAPI, opts Options, interval time.Duration) error {
-	warned := false
-	for {
-		cctx, cancel := context.WithTimeout(ctx, readyTimeout)
-		err := CheckAuthAPI(cctx, auth, opts)
-		cancel()
-		switch {
-		case err == nil:
-			log.Info("auth-api key check passed: SECRET_KEY matches", "kid", opts.Keys.Current().ID())
-			return nil
-		case errors.Is(err, ErrKeyMismatch):
-			log.Error("auth-api key check failed: "+err.Error(), "problem", "key_mismatch")
-			return err
-		case !warned:
-			log.Warn("auth-api not reachable yet; will keep checking", "err", err)
-			warned = true
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(interval):
-		}
-	}
-}
 
 func handleHealthz() http.HandlerFunc {
 	return func(w http.ResponseWriter, _ *http.Request) {
@@ -89,15 +25,15 @@ func handleReadyz(log *slog.Logger, auth AuthAPI, opts Options) http.HandlerFunc
 	return func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
 		defer cancel()
-		err := CheckAuthAPI(ctx, auth, opts)
+		err := authclient.CheckKeys(ctx, auth, authclient.Expect{Keys: opts.Keys, Issuer: opts.Issuer, Audience: opts.Audience})
 		switch {
 		case err == nil:
 			writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
-		case errors.Is(err, ErrKeyMismatch):
-			log.Error("not ready: "+err.Error(), "problem", "key_mismatch")
+		case errors.Is(err, authclient.ErrKeyMismatch):
+			log.ErrorContext(r.Context(), "not ready: "+err.Error(), "problem", "key_mismatch")
 			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "not_ready", "error": "key_mismatch", "message": err.Error()})
 		default:
-			log.Warn("not ready: auth-api unreachable", "err", err)
+			log.WarnContext(r.Context(), "not ready: auth-api unreachable", "err", err)
 			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "not_ready", "error": "auth_api_unreachable",
 				"message": "auth-api is not reachable at AUTH_API_URL"})
 		}

@@ -21,6 +21,7 @@ import (
 	"github.com/jwt-micro-system/shared/secretkey"
 	"github.com/jwt-micro-system/web-frontend/internal/authclient"
 	"github.com/jwt-micro-system/web-frontend/internal/config"
+	"github.com/jwt-micro-system/web-frontend/internal/requestid"
 	"github.com/jwt-micro-system/web-frontend/internal/session"
 )
 
@@ -64,6 +65,7 @@ type fakeAuth struct {
 	rateLimit    atomic.Bool // answer 429 to /login
 	refreshDelay time.Duration
 	lastXFF      atomic.Value
+	requestIDs   chan string // X-Request-Id of every call, when set
 }
 
 type refreshEntry struct {
@@ -112,6 +114,9 @@ func (f *fakeAuth) pair(w http.ResponseWriter, user, role, family string) {
 }
 
 func (f *fakeAuth) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if f.requestIDs != nil {
+		f.requestIDs <- r.Method + " " + r.URL.Path + " " + r.Header.Get("X-Request-Id")
+	}
 	if f.down.Load() {
 		writeJSONError(w, 503, "unavailable", "down for the test")
 		return
@@ -199,7 +204,10 @@ func (f *fakeAuth) familyRevoked(refreshToken string) bool {
 // env is a web-frontend wired to a fake auth-api.
 type env struct {
 	h        http.Handler
-	srv      *server
+	log      *slog.Logger
+	rd       *renderer
+	deps     Deps
+	sessions *session.Manager
 	fake     *fakeAuth
 	authSrv  *httptest.Server
 	clock    *clock
@@ -272,12 +280,18 @@ func newEnv(tb testing.TB, cfg envConfig) *env {
 	}
 	e.opts = Options{Keys: e.keys, Issuer: jwtauth.DefaultIssuer, TrustedProxies: proxies, Version: "test"}
 	var logw io.Writer = e.logs
-	log := slog.New(slog.NewJSONHandler(logw, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	e.srv = newServer(log, e.opts, Deps{
-		Verifier: e.verifier, Codec: e.codec, Auth: authclient.New(u, nil), Pages: pages,
+	e.log = slog.New(requestid.LogHandler(slog.NewJSONHandler(logw, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	auth := authclient.New(u, nil)
+	e.sessions, err = session.NewManager(e.log, e.codec, e.verifier, auth, session.Options{Now: clk.fn(), Observe: metrics.Session})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	e.deps = Deps{
+		Verifier: e.verifier, Sessions: e.sessions, Auth: auth, Pages: pages,
 		Static: os.DirFS("../../static"), Metrics: metrics, Now: clk.fn(),
-	})
-	e.h = e.srv.routes()
+	}
+	e.rd = &renderer{log: e.log, pages: pages, version: "test", sessions: e.sessions}
+	e.h = NewServer(e.log, e.opts, e.deps)
 	return e
 }
 

@@ -55,7 +55,9 @@ func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
 }
 
-func (m *Metrics) session(outcome, reason string) {
+// Session counts one session check by outcome and reason; it is the
+// session.Manager's Observe hook.
+func (m *Metrics) Session(outcome, reason string) {
 	m.sessions.WithLabelValues(outcome, reason).Inc()
 }
 

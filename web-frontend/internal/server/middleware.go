@@ -2,16 +2,17 @@ package server
 
 import (
 	"context"
-	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
-	"net/url"
+	"net/netip"
 	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
 	"github.com/jwt-micro-system/shared/jwtauth"
+	"github.com/jwt-micro-system/web-frontend/internal/session"
 )
 
 // contentSecurityPolicy allows nothing but our own stylesheet and images:
@@ -37,72 +38,98 @@ func securityHeaders(next http.Handler) http.Handler {
 
 // recoverPanics turns a panic in a handler into a logged 500 page instead
 // of a dropped connection. It is a last resort: handlers do not panic.
-func (s *server) recoverPanics(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		defer func() {
-			if v := recover(); v != nil {
-				if v == http.ErrAbortHandler {
-					panic(v)
+func recoverPanics(log *slog.Logger, rd *renderer) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			defer func() {
+				if v := recover(); v != nil {
+					if v == http.ErrAbortHandler {
+						panic(v)
+					}
+					log.ErrorContext(r.Context(), "panic serving request", "method", r.Method, "path", r.URL.Path, "panic", v)
+					rd.fail(w, r, errPanic)
 				}
-				s.log.Error("panic serving request", "method", r.Method, "path", r.URL.Path, "panic", v)
-				s.renderError(w, r, http.StatusInternalServerError, "err_internal")
-			}
-		}()
-		next.ServeHTTP(w, r)
-	})
+			}()
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// requestState is what the handlers learn about a request that observe
+// logs once it is served: so far, the user.
+type requestState struct{ user string }
+
+type stateKey struct{}
+
+// noteUser tells observe who made the request.
+func noteUser(ctx context.Context, user string) {
+	if st, ok := ctx.Value(stateKey{}).(*requestState); ok {
+		st.user = user
+	}
 }
 
 // observe logs one line per request and counts it, by route pattern (never
-// by raw path, so hostile URLs cannot blow up the metric labels).
-func (s *server) observe(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
-		next.ServeHTTP(ww, r)
-		route := "unmatched"
-		if rc := chi.RouteContext(r.Context()); rc != nil && rc.RoutePattern() != "" {
-			route = rc.RoutePattern()
-		}
-		status := ww.Status()
-		if status == 0 {
-			status = http.StatusOK
-		}
-		elapsed := time.Since(start)
-		s.metrics.observeRequest(r.Method, route, status, elapsed)
-		if route == "/healthz" || route == "/metrics" {
-			return // probes and scrapes would drown the log
-		}
-		// Successful reads are the bulk of the traffic and say little: they
-		// are logged at debug, as auth-api does, which keeps the log (and
-		// its cost) off the hot path. Errors and state changes stay at info.
-		level := slog.LevelInfo
-		switch {
-		case status >= 500:
-			level = slog.LevelError
-		case status < 400 && (r.Method == http.MethodGet || r.Method == http.MethodHead):
-			level = slog.LevelDebug
-		}
-		if !s.log.Enabled(r.Context(), level) {
-			return
-		}
-		s.log.LogAttrs(r.Context(), level, "request",
-			slog.String("method", r.Method),
-			slog.String("route", route),
-			slog.Int("status", status),
-			slog.Duration("duration", elapsed),
-			slog.String("client", clientIP(r, s.opts.TrustedProxies)),
-		)
-	})
+// by raw path, so hostile URLs cannot blow up the metric labels). The path
+// is logged, never the query or any header, so tokens stay out of the logs.
+func observe(log *slog.Logger, metrics *Metrics, trusted []netip.Prefix) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			start := time.Now()
+			st := &requestState{}
+			r = r.WithContext(context.WithValue(r.Context(), stateKey{}, st))
+			ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
+			next.ServeHTTP(ww, r)
+			route := "unmatched"
+			if rc := chi.RouteContext(r.Context()); rc != nil && rc.RoutePattern() != "" {
+				route = rc.RoutePattern()
+			}
+			status := ww.Status()
+			if status == 0 {
+				status = http.StatusOK
+			}
+			elapsed := time.Since(start)
+			metrics.observeRequest(r.Method, route, status, elapsed)
+			if route == "/healthz" || route == "/metrics" {
+				return // probes and scrapes would drown the log
+			}
+			// Successful reads are the bulk of the traffic and say little:
+			// they are logged at debug, as auth-api does, which keeps the log
+			// (and its cost) off the hot path. Errors and state changes stay
+			// at info.
+			level := slog.LevelInfo
+			switch {
+			case status >= 500:
+				level = slog.LevelError
+			case status < 400 && (r.Method == http.MethodGet || r.Method == http.MethodHead):
+				level = slog.LevelDebug
+			}
+			if !log.Enabled(r.Context(), level) {
+				return
+			}
+			attrs := []slog.Attr{
+				slog.String("method", r.Method),
+				slog.String("path", r.URL.Path),
+				slog.String("route", route),
+				slog.Int("status", status),
+				slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000),
+				slog.String("client_ip", clientIP(r, trusted)),
+			}
+			if st.user != "" {
+				attrs = append(attrs, slog.String("user", st.user))
+			}
+			log.LogAttrs(r.Context(), level, "request", attrs...)
+		})
+	}
 }
 
 // crossOriginProtection refuses cross-origin state-changing requests (a
 // form on another site posting to /login or /logout) with a 403 page.
-func (s *server) crossOriginProtection() func(http.Handler) http.Handler {
+func crossOriginProtection(log *slog.Logger, rd *renderer) func(http.Handler) http.Handler {
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.log.Warn("cross-origin request refused", "method", r.Method, "path", r.URL.Path,
+		log.WarnContext(r.Context(), "cross-origin request refused", "method", r.Method, "path", r.URL.Path,
 			"origin", r.Header.Get("Origin"), "sec_fetch_site", r.Header.Get("Sec-Fetch-Site"))
-		s.renderError(w, r, http.StatusForbidden, "err_cross_origin")
+		rd.fail(w, r, errCrossOrigin)
 	}))
 	return cop.Handler
 }
@@ -127,10 +154,6 @@ type authInfo struct {
 // package can read or forge it.
 type authKey struct{}
 
-func withAuth(ctx context.Context, a *authInfo) context.Context {
-	return context.WithValue(ctx, authKey{}, a)
-}
-
 // authFrom returns the authInfo of an authenticated request.
 func authFrom(ctx context.Context) (*authInfo, bool) {
 	a, ok := ctx.Value(authKey{}).(*authInfo)
@@ -138,69 +161,36 @@ func authFrom(ctx context.Context) (*authInfo, bool) {
 }
 
 // requireSession authenticates every request of the routes it guards: the
-// session cookie (renewed silently when its access token has expired) or,
-// in apiMode, an Authorization: Bearer token.
-func (s *server) requireSession(mode authMode) func(http.Handler) http.Handler {
+// session cookie (renewed silently by the Manager when its access token has
+// expired) or, in apiMode, an Authorization: Bearer token.
+func requireSession(mode authMode, verifier *jwtauth.Verifier, sessions *session.Manager, metrics *Metrics, rd *renderer) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if mode == apiMode {
-				if tok, ok := bearerToken(r); ok {
-					claims, err := s.verifier.Verify(tok)
-					if err != nil {
-						reason := jwtauth.ReasonOf(err)
-						s.metrics.session("invalid", "bearer_"+string(reason))
-						w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
-						writeJSONError(w, http.StatusUnauthorized, "invalid_token", "The bearer token is invalid ("+string(reason)+"); log in again to get a new one.")
-						return
-					}
-					s.metrics.session("ok", "bearer")
-					next.ServeHTTP(w, r.WithContext(withAuth(r.Context(), &authInfo{claims: claims, token: tok, bearer: true})))
+			var info *authInfo
+			if tok, ok := bearerToken(r); ok && mode == apiMode {
+				claims, err := verifier.Verify(tok)
+				if err != nil {
+					metrics.Session("invalid", "bearer_"+string(jwtauth.ReasonOf(err)))
+					writeAPIError(w, fmt.Errorf("%w: %w", errBadBearer, err))
 					return
 				}
+				metrics.Session("ok", "bearer")
+				info = &authInfo{claims: claims, token: tok, bearer: true}
+			} else {
+				a, err := sessions.Load(w, r)
+				switch {
+				case err != nil && mode == apiMode:
+					writeAPIError(w, err)
+					return
+				case err != nil:
+					rd.fail(w, r, err)
+					return
+				}
+				info = &authInfo{claims: a.Claims, token: a.AccessToken}
 			}
-			info, err := s.authenticate(w, r)
-			if err == nil {
-				next.ServeHTTP(w, r.WithContext(withAuth(r.Context(), info)))
-				return
-			}
-			s.refuse(w, r, mode, err)
+			noteUser(r.Context(), info.claims.Subject)
+			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), authKey{}, info)))
 		})
-	}
-}
-
-// refuse answers a request whose session could not be established.
-func (s *server) refuse(w http.ResponseWriter, r *http.Request, mode authMode, err error) {
-	switch {
-	case errors.Is(err, errUnavailable):
-		if mode == apiMode {
-			w.Header().Set("Retry-After", "5")
-			writeJSONError(w, http.StatusServiceUnavailable, "auth_unavailable", "The sign-in service is unreachable, so the session could not be renewed; try again shortly.")
-			return
-		}
-		w.Header().Set("Retry-After", "5")
-		s.renderError(w, r, http.StatusServiceUnavailable, "err_unavailable")
-	case mode == apiMode:
-		code, msg := "login_required", "Log in first: send the session cookie or an Authorization: Bearer token."
-		if !errors.Is(err, errNoSession) {
-			code, msg = "session_expired", "Your session has expired or is invalid. Please log in again."
-		}
-		w.Header().Set("WWW-Authenticate", `Bearer realm="web-frontend"`)
-		writeJSONError(w, http.StatusUnauthorized, code, msg)
-	default:
-		q := url.Values{}
-		if r.Method == http.MethodGet || r.Method == http.MethodHead {
-			if next := r.URL.RequestURI(); next != "/" {
-				q.Set("next", safeNext(next))
-			}
-		}
-		if !errors.Is(err, errNoSession) {
-			q.Set("msg", msgExpired)
-		}
-		target := "/login"
-		if len(q) > 0 {
-			target += "?" + q.Encode()
-		}
-		http.Redirect(w, r, target, http.StatusSeeOther)
 	}
 }
 

@@ -303,7 +303,7 @@ func TestMetrics(t *testing.T) {
 
 func TestPanicsBecome500Pages(t *testing.T) {
 	e := newEnv(t, envConfig{})
-	h := e.srv.recoverPanics(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic("boom") }))
+	h := recoverPanics(e.log, e.rd)(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic("boom") }))
 	w := newRecorder()
 	h.ServeHTTP(w, get("/"))
 	if w.Code != http.StatusInternalServerError || !strings.Contains(w.Body.String(), `data-status="500"`) {
@@ -347,7 +347,7 @@ func TestSessionEndedBeacon(t *testing.T) {
 		switch c.Name {
 		case sessionEndedCookie:
 			ended = c
-		case e.srv.codec.Name():
+		case e.codec.Name():
 			t.Errorf("GET /logout/done touched the session cookie")
 		}
 	}

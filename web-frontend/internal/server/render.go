@@ -3,25 +3,37 @@ package server
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
+	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
 
 	"github.com/jwt-micro-system/shared/jwtauth"
+	"github.com/jwt-micro-system/web-frontend/internal/i18n"
+	"github.com/jwt-micro-system/web-frontend/internal/session"
+)
+
+// Message codes the login page accepts in ?msg=. Only these fixed codes
+// are shown, never text from the URL.
+const (
+	msgExpired   = "expired"
+	msgLoggedOut = "logged_out"
 )
 
 // Pages are the parsed page templates and the texts, built once at start.
 type Pages struct {
-	tmpl     map[string]*template.Template
-	catalogs map[string]map[string]string
+	tmpl map[string]*template.Template
+	i18n *i18n.Catalog
 }
 
 // ParsePages parses the templates in fsys: each page under templates/ is
 // rendered inside templates/layout.html.
 func ParsePages(fsys fs.FS) (*Pages, error) {
-	p := &Pages{tmpl: make(map[string]*template.Template), catalogs: catalogs()}
+	p := &Pages{tmpl: make(map[string]*template.Template), i18n: i18n.New()}
 	for _, name := range []string{"login", "dashboard", "admin", "error"} {
 		t, err := template.New(name).ParseFS(fsys, "templates/layout.html", "templates/"+name+".html")
 		if err != nil {
@@ -41,7 +53,7 @@ type flash struct {
 // page is the data of every template.
 type page struct {
 	Lang    string
-	L       map[string]string
+	L       i18n.Texts
 	Title   string
 	User    *jwtauth.Claims // nil on pages shown logged out
 	IsAdmin bool
@@ -66,10 +78,19 @@ type errorView struct {
 	Message string
 }
 
-// newPage starts the data of a page for r, in its language.
-func (s *server) newPage(r *http.Request) *page {
-	lang := pickLang(r.Header.Get("Accept-Language"))
-	p := &page{Lang: lang, L: s.pages.catalogs[lang], Version: s.opts.Version}
+// renderer turns page data into responses; the handlers that show pages
+// ask for it.
+type renderer struct {
+	log      *slog.Logger
+	pages    *Pages
+	version  string
+	sessions *session.Manager // only asked whether a request is signed in
+}
+
+// page starts the data of a page for r, in its language.
+func (rd *renderer) page(r *http.Request) *page {
+	lang, texts := rd.pages.i18n.Pick(r.Header.Get("Accept-Language"))
+	p := &page{Lang: lang, L: texts, Version: rd.version}
 	if a, ok := authFrom(r.Context()); ok && !a.bearer {
 		p.User = a.claims
 		p.IsAdmin = a.claims.Role == "admin"
@@ -79,16 +100,16 @@ func (s *server) newPage(r *http.Request) *page {
 
 // render executes a page into a buffer first, so a template error becomes a
 // clean 500 rather than half a page.
-func (s *server) render(w http.ResponseWriter, r *http.Request, status int, name string, p *page) {
+func (rd *renderer) render(w http.ResponseWriter, r *http.Request, status int, name string, p *page) {
 	var buf bytes.Buffer
-	t, ok := s.pages.tmpl[name]
+	t, ok := rd.pages.tmpl[name]
 	if !ok {
-		s.log.Error("unknown template", "name", name)
+		rd.log.ErrorContext(r.Context(), "unknown template", "name", name)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
 	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {
-		s.log.Error("rendering page", "template", name, "err", err)
+		rd.log.ErrorContext(r.Context(), "rendering page", "template", name, "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
@@ -103,15 +124,39 @@ func (s *server) render(w http.ResponseWriter, r *http.Request, status int, name
 	}
 }
 
-// renderError shows the error page with the message of msgKey.
-func (s *server) renderError(w http.ResponseWriter, r *http.Request, status int, msgKey string) {
-	p := s.newPage(r)
+// fail answers a page request that failed with err: without a session, or
+// with one that is over, the login page; otherwise the error page of
+// problemOf(err). 5xx details go to the log.
+func (rd *renderer) fail(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, session.ErrNoSession) || errors.Is(err, session.ErrExpired) {
+		q := url.Values{}
+		if r.Method == http.MethodGet || r.Method == http.MethodHead {
+			if next := r.URL.RequestURI(); next != "/" {
+				q.Set("next", safeNext(next))
+			}
+		}
+		if !errors.Is(err, session.ErrNoSession) {
+			q.Set("msg", msgExpired)
+		}
+		target := "/login"
+		if len(q) > 0 {
+			target += "?" + q.Encode()
+		}
+		http.Redirect(w, r, target, http.StatusSeeOther)
+		return
+	}
+	pr := problemOf(err)
+	if pr.status >= 500 && !errors.Is(err, session.ErrUnavailable) { // the Manager logged that one
+		rd.log.ErrorContext(r.Context(), "request failed", "status", pr.status, "err", err)
+	}
+	pr.setRetryAfter(w)
+	p := rd.page(r)
 	// Pages outside the session middleware (404, 405, 403 for a
 	// cross-site post) still offer the dashboard to someone logged in.
-	p.SignedIn = p.User != nil || s.hasLiveSession(r)
-	p.Title = p.L["title_"+strconv.Itoa(status)]
-	p.Error = &errorView{Status: status, Message: p.L[msgKey]}
-	s.render(w, r, status, "error", p)
+	p.SignedIn = p.User != nil || rd.sessions.Live(r)
+	p.Title = p.L["title_"+strconv.Itoa(pr.status)]
+	p.Error = &errorView{Status: pr.status, Message: pr.message(p.L)}
+	rd.render(w, r, pr.status, "error", p)
 }
 
 // writeJSON writes v as JSON with status.
@@ -129,28 +174,4 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // writeJSONError writes the error body both services use.
 func writeJSONError(w http.ResponseWriter, status int, code, message string) {
 	writeJSON(w, status, map[string]string{"error": code, "message": message})
-}
-
-func (s *server) handleNotFound() http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		s.renderError(w, r, http.StatusNotFound, "err_not_found")
-	}
-}
-
-func (s *server) handleMethodNotAllowed() http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		s.renderError(w, r, http.StatusMethodNotAllowed, "err_method")
-	}
-}
-
-func handleAPINotFound() http.HandlerFunc {
-	return func(w http.ResponseWriter, _ *http.Request) {
-		writeJSONError(w, http.StatusNotFound, "not_found", "There is no such API endpoint; see GET /api/me.")
-	}
-}
-
-func handleAPIMethodNotAllowed() http.HandlerFunc {
-	return func(w http.ResponseWriter, _ *http.Request) {
-		writeJSONError(w, http.StatusMethodNotAllowed, "method_not_allowed", "This endpoint does not accept that method.")
-	}
 }

@@ -1,45 +1,50 @@
 package server
 
 import (
+	"log/slog"
 	"net/http"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
+	"github.com/jwt-micro-system/web-frontend/internal/requestid"
 )
 
 // routes is the one place that lists every route and its middleware.
-func (s *server) routes() http.Handler {
+func routes(log *slog.Logger, opts Options, d Deps) http.Handler {
+	rd := &renderer{log: log, pages: d.Pages, version: opts.Version, sessions: d.Sessions}
+
 	r := chi.NewRouter()
-	r.Use(s.recoverPanics)
+	r.Use(requestid.Middleware)
+	r.Use(recoverPanics(log, rd))
 	r.Use(securityHeaders)
-	r.Use(s.observe)
-	r.Use(s.crossOriginProtection())
+	r.Use(observe(log, d.Metrics, opts.TrustedProxies))
+	r.Use(crossOriginProtection(log, rd))
 	r.Use(middleware.GetHead)
-	r.NotFound(s.handleNotFound())
-	r.MethodNotAllowed(s.handleMethodNotAllowed())
+	r.NotFound(handleError(rd, errNotFound))
+	r.MethodNotAllowed(handleError(rd, errMethod))
 
 	// Open to everyone: health, metrics, static assets, the login flow.
 	r.Get("/healthz", handleHealthz())
-	r.Get("/readyz", handleReadyz(s.log, s.auth, s.opts))
-	r.Method(http.MethodGet, "/metrics", s.metrics.Handler())
-	r.Get("/static/*", s.handleStatic())
-	r.Get("/login", s.handleLoginPage())
-	r.Post("/login", s.handleLogin())
-	r.Post("/logout", s.handleLogout())
-	r.Get("/logout/done", s.handleSessionEnded())
+	r.Get("/readyz", handleReadyz(log, d.Auth, opts))
+	r.Method(http.MethodGet, "/metrics", d.Metrics.Handler())
+	r.Get("/static/*", handleStatic(rd, d.Static))
+	r.Get("/login", handleLoginPage(rd, d.Sessions))
+	r.Post("/login", handleLogin(log, rd, d.Auth, d.Sessions, opts.TrustedProxies))
+	r.Post("/logout", handleLogout(d.Sessions))
+	r.Get("/logout/done", handleSessionEnded(d.Sessions.Codec(), d.Now))
 
 	// Pages: a session cookie is required; without one, /login.
 	r.Group(func(r chi.Router) {
-		r.Use(s.requireSession(pageMode))
-		r.Get("/", s.handleDashboard())
-		r.Get("/admin", s.handleAdmin())
+		r.Use(requireSession(pageMode, d.Verifier, d.Sessions, d.Metrics, rd))
+		r.Get("/", handleDashboard(rd, d.Now))
+		r.Get("/admin", handleAdmin(log, rd, d.Auth, d.Sessions))
 	})
 
 	// JSON API: a session cookie or a bearer token; without one, 401 JSON.
 	r.Route("/api", func(r chi.Router) {
-		r.Use(s.requireSession(apiMode))
-		r.NotFound(handleAPINotFound())
-		r.MethodNotAllowed(handleAPIMethodNotAllowed())
+		r.Use(requireSession(apiMode, d.Verifier, d.Sessions, d.Metrics, rd))
+		r.NotFound(handleAPIError(errNotFound))
+		r.MethodNotAllowed(handleAPIError(errMethod))
 		r.Get("/me", handleAPIMe())
 	})
 	return r

@@ -1,6 +1,6 @@
-// Package server is the web-frontend HTTP service: the login flow, the
-// cookie session verified on every request, silent renewal, the pages and
-// the small JSON API.
+// Package server is the web-frontend HTTP layer: the routes, the pages,
+// the small JSON API and the middleware. Sessions (cookie, verification,
+// renewal) belong to package session; this package only speaks HTTP.
 package server
 
 import (
@@ -15,15 +15,14 @@ import (
 
 	"github.com/jwt-micro-system/shared/secretkey"
 	"github.com/jwt-micro-system/web-frontend/internal/authclient"
+	"github.com/jwt-micro-system/web-frontend/internal/requestid"
 	"github.com/jwt-micro-system/web-frontend/internal/session"
 )
 
-// AuthAPI is what the web-frontend needs from auth-api;
-// *authclient.Client implements it.
+// AuthAPI is what the handlers need from auth-api; *authclient.Client
+// implements it. Refresh and logout go through the session.Manager.
 type AuthAPI interface {
 	Login(ctx context.Context, username, password, clientIP string) (authclient.Tokens, error)
-	Refresh(ctx context.Context, refreshToken string) (authclient.Tokens, error)
-	Logout(ctx context.Context, refreshToken string) error
 	Users(ctx context.Context, accessToken string) ([]authclient.User, error)
 	TokenKey(ctx context.Context) (authclient.TokenKey, error)
 }
@@ -38,62 +37,29 @@ type Options struct {
 	TrustedProxies []netip.Prefix
 	// Version is shown in the page footer and used to bust the CSS cache.
 	Version string
-	// GraceWindow is how long a request still carrying a just-rotated
-	// refresh token is given the new pair (default 30s).
-	GraceWindow time.Duration
 }
 
 // Deps are the collaborators of the server, built once at start.
 type Deps struct {
+	// Verifier checks bearer tokens on /api; cookie sessions go through
+	// Sessions, which holds the same Verifier.
 	Verifier *jwtauth.Verifier
-	Codec    *session.Codec
+	Sessions *session.Manager
 	Auth     AuthAPI
 	Pages    *Pages
 	Static   fs.FS // the files served under /static/
 	Metrics  *Metrics
 	// Now is the clock; time.Now when nil. Tests share one fake clock
-	// between the Verifier, the fake auth-api and the server.
+	// between the Verifier, the session Manager and the server.
 	Now func() time.Time
 }
 
-// server holds everything the handlers share. It has no package-level
-// counterpart: every instance is independent.
-type server struct {
-	log      *slog.Logger
-	opts     Options
-	verifier *jwtauth.Verifier
-	codec    *session.Codec
-	auth     AuthAPI
-	pages    *Pages
-	static   fs.FS
-	metrics  *Metrics
-	renewer  *renewer
-	now      func() time.Time
-}
-
-// NewServer returns the web-frontend handler.
+// NewServer returns the web-frontend handler. Every log line written with
+// a request's context carries its request_id.
 func NewServer(log *slog.Logger, opts Options, deps Deps) http.Handler {
-	return newServer(log, opts, deps).routes()
-}
-
-func newServer(log *slog.Logger, opts Options, deps Deps) *server {
 	if deps.Now == nil {
 		deps.Now = time.Now
 	}
-	if opts.GraceWindow <= 0 {
-		opts.GraceWindow = 30 * time.Second
-	}
-	s := &server{
-		log:      log,
-		opts:     opts,
-		verifier: deps.Verifier,
-		codec:    deps.Codec,
-		auth:     deps.Auth,
-		pages:    deps.Pages,
-		static:   deps.Static,
-		metrics:  deps.Metrics,
-		now:      deps.Now,
-	}
-	s.renewer = newRenewer(deps.Auth, opts.GraceWindow, deps.Now)
-	return s
+	log = slog.New(requestid.LogHandler(log.Handler()))
+	return routes(log, opts, deps)
 }

@@ -1,6 +1,9 @@
-// Package session encodes the web-frontend session (the access and refresh
-// tokens) into a cookie value, encrypted and authenticated with AES-256-GCM
-// under a key derived from SECRET_KEY.
+// Package session owns the web-frontend session: the Manager loads the
+// session of a request (open the cookie, verify the access token with the
+// shared Verifier, renew it silently with the refresh token), starts one
+// from a token pair and ends one. The Codec seals the session (the access
+// and refresh tokens) into a cookie value, encrypted and authenticated with
+// AES-256-GCM under a key derived from SECRET_KEY.
 //
 // The cookie is opaque to the browser and to anyone who reads it: it cannot
 // be read, altered or forged without the key. During a key rotation, cookies

@@ -1,68 +1,57 @@
-package server
+// Package i18n holds the page texts in English (the default) and Japanese
+// and picks the language of a request from its Accept-Language header.
+package i18n
 
-import (
-	"strconv"
-	"strings"
-)
-
-// Message codes the login page accepts in ?msg=. Only these fixed codes
-// are shown, never text from the URL.
-const (
-	msgExpired   = "expired"
-	msgLoggedOut = "logged_out"
-)
+import "golang.org/x/text/language"
 
 // Languages are "en" (the default) and "ja".
 const (
-	langEN = "en"
-	langJA = "ja"
+	EN = "en"
+	JA = "ja"
 )
 
-// pickLang chooses the page language from an Accept-Language header: the
-// supported language with the highest q-value, English when none is
-// acceptable or on a tie in favour of the first listed.
-func pickLang(header string) string {
-	best, bestQ := langEN, -1.0
-	for part := range strings.SplitSeq(header, ",") {
-		tag, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		q := 1.0
-		if params != "" {
-			for p := range strings.SplitSeq(params, ";") {
-				k, v, ok := strings.Cut(strings.TrimSpace(p), "=")
-				if ok && strings.EqualFold(strings.TrimSpace(k), "q") {
-					f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
-					if err != nil || f < 0 || f > 1 {
-						f = 0
-					}
-					q = f
-				}
-			}
-		}
-		if q <= 0 {
-			continue
-		}
-		primary, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(tag)), "-")
-		var lang string
-		switch primary {
-		case langJA:
-			lang = langJA
-		case langEN:
-			lang = langEN
-		default:
-			continue
-		}
-		if q > bestQ {
-			best, bestQ = lang, q
+// Texts are the page texts of one language, by key.
+type Texts map[string]string
+
+// Catalog is every language's texts and the matcher that picks one. It is
+// built once at start and only read afterwards.
+type Catalog struct {
+	langs   []string
+	matcher language.Matcher
+	texts   map[string]Texts
+}
+
+// New returns the catalog of the built-in texts.
+func New() *Catalog {
+	return &Catalog{
+		langs:   []string{EN, JA},
+		matcher: language.NewMatcher([]language.Tag{language.English, language.Japanese}),
+		texts:   catalogs(),
+	}
+}
+
+// Pick chooses the language of an Accept-Language header (q-values
+// honoured) and returns it with its texts. English is the default: for an
+// empty, malformed or unmatched header, and when nothing supported is
+// acceptable.
+func (c *Catalog) Pick(acceptLanguage string) (string, Texts) {
+	lang := EN
+	if tags, _, err := language.ParseAcceptLanguage(acceptLanguage); err == nil && len(tags) > 0 {
+		if _, i, conf := c.matcher.Match(tags...); conf != language.No {
+			lang = c.langs[i]
 		}
 	}
-	return best
+	return lang, c.texts[lang]
 }
+
+// Texts returns the texts of lang, nil for an unknown one.
+func (c *Catalog) Texts(lang string) Texts { return c.texts[lang] }
 
 // catalogs returns the page texts by language. Every language has every
 // key (a test checks).
-func catalogs() map[string]map[string]string {
-	return map[string]map[string]string{
-		langEN: {
+func catalogs() map[string]Texts {
+	return map[string]Texts{
+		EN: {
 			"app_name":           "JWT Micro System",
 			"skip":               "Skip to content",
 			"nav_dashboard":      "Dashboard",
@@ -133,7 +122,7 @@ func catalogs() map[string]map[string]string {
 			"back_home":          "Back to the dashboard",
 			"go_login":           "Go to the login page",
 		},
-		langJA: {
+		JA: {
 			"app_name":           "JWT Micro System",
 			"skip":               "本文へスキップ",
 			"nav_dashboard":      "ダッシュボード",

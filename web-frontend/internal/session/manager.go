@@ -1,0 +1,349 @@
+package session
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	lru "github.com/hashicorp/golang-lru/v2"
+	"github.com/jwt-micro-system/shared/jwtauth"
+	"github.com/jwt-micro-system/web-frontend/internal/authclient"
+	"golang.org/x/sync/singleflight"
+)
+
+// Why Load or Start established no session; test with errors.Is.
+var (
+	// ErrNoSession: the request carries no session cookie.
+	ErrNoSession = errors.New("session: no session cookie")
+	// ErrExpired: the cookie is invalid, or its session expired and could
+	// not be renewed. The cookie has been cleared; log in again.
+	ErrExpired = errors.New("session: invalid or expired")
+	// ErrUnavailable: the access token expired and auth-api could not be
+	// reached to renew it. The cookie is kept for when auth-api is back.
+	ErrUnavailable = errors.New("session: auth-api unavailable; session cannot be renewed")
+	// ErrMismatch: auth-api issued a token this service refuses, so its
+	// SECRET_KEY, ISSUER or JWT_AUDIENCE differ from ours.
+	ErrMismatch = errors.New("session: auth-api issued a token this service refuses; check SECRET_KEY, ISSUER and JWT_AUDIENCE on both services")
+)
+
+// AuthAPI is what the Manager needs from auth-api; *authclient.Client
+// implements it.
+type AuthAPI interface {
+	Refresh(ctx context.Context, refreshToken string) (authclient.Tokens, error)
+	Logout(ctx context.Context, refreshToken string) error
+}
+
+// Auth is an established session: the verified claims and the access token
+// they came from (for calls to auth-api on the user's behalf).
+type Auth struct {
+	Claims      *jwtauth.Claims
+	AccessToken string
+}
+
+// Options tune a Manager; the zero value is the production setting.
+type Options struct {
+	// GraceWindow is how long a request still carrying a just-rotated
+	// refresh token is given the new pair (default 30s).
+	GraceWindow time.Duration
+	// GraceSize bounds the number of remembered renewals (default 10000);
+	// beyond it the least recently used one is dropped.
+	GraceSize int
+	// RefreshTimeout bounds one refresh at auth-api (default 5s), so a
+	// hung auth-api costs a request a bounded wait, then a 503.
+	RefreshTimeout time.Duration
+	// Now is the clock; time.Now when nil. It must be the Verifier's.
+	Now func() time.Time
+	// Observe, when set, is told the outcome of every Load ("ok",
+	// "refreshed", "expired", "invalid", "unavailable") and its reason.
+	Observe func(outcome, reason string)
+}
+
+// Timeouts of the calls to auth-api.
+const (
+	defaultRefreshTimeout = 5 * time.Second
+	logoutTimeout         = 5 * time.Second
+)
+
+// maxCookies bounds how many cookies of our name one request may make us
+// try to open.
+const maxCookies = 3
+
+// Manager owns the session of a request: it opens and seals the cookie,
+// verifies the access token with the shared Verifier, renews it silently
+// with the refresh token, and starts and ends sessions. It is safe for
+// concurrent use.
+//
+// At most one refresh per session is in flight, and each renewal is
+// remembered for a short grace window: requests that still carry the old
+// cookie (sent before the browser saw the new one) get the new pair instead
+// of presenting a used refresh token, which auth-api would treat as theft
+// and answer by revoking the family. The grace memory is per process: with
+// several replicas, route a session to one replica or accept that a rare
+// concurrent renewal logs the user out.
+type Manager struct {
+	log      *slog.Logger
+	codec    *Codec
+	verifier *jwtauth.Verifier
+	auth     AuthAPI
+	now      func() time.Time
+	observe  func(outcome, reason string)
+	window   time.Duration
+	timeout  time.Duration
+
+	group singleflight.Group
+	grace *lru.Cache[[sha256.Size]byte, renewal]
+}
+
+// renewal is a remembered refresh: the pair it returned, until expires.
+type renewal struct {
+	tokens  authclient.Tokens
+	expires time.Time
+}
+
+// NewManager returns a Manager. The Verifier must share opts.Now.
+func NewManager(log *slog.Logger, codec *Codec, verifier *jwtauth.Verifier, auth AuthAPI, opts Options) (*Manager, error) {
+	if codec == nil || verifier == nil || auth == nil {
+		return nil, errors.New("session: NewManager needs a codec, a verifier and an auth-api client")
+	}
+	if opts.GraceWindow <= 0 {
+		opts.GraceWindow = 30 * time.Second
+	}
+	if opts.GraceSize <= 0 {
+		opts.GraceSize = 10000
+	}
+	if opts.RefreshTimeout <= 0 {
+		opts.RefreshTimeout = defaultRefreshTimeout
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Observe == nil {
+		opts.Observe = func(string, string) {}
+	}
+	grace, err := lru.New[[sha256.Size]byte, renewal](opts.GraceSize)
+	if err != nil {
+		return nil, fmt.Errorf("session: %w", err)
+	}
+	return &Manager{log: log, codec: codec, verifier: verifier, auth: auth, now: opts.Now,
+		observe: opts.Observe, window: opts.GraceWindow, timeout: opts.RefreshTimeout, grace: grace}, nil
+}
+
+// Codec returns the cookie codec (for the cookie name and attributes).
+func (m *Manager) Codec() *Codec { return m.codec }
+
+// Load establishes the session of r from its cookie. An access token past
+// its exp is renewed with the refresh token, and the new cookie set on w.
+// The Verifier's leeway only absorbs clock skew: a token inside it is still
+// renewed, but it is also still served when auth-api is down.
+//
+// The error wraps ErrNoSession, ErrExpired (the cookie was cleared on w) or
+// ErrUnavailable (the cookie was kept).
+func (m *Manager) Load(w http.ResponseWriter, r *http.Request) (*Auth, error) {
+	ctx := r.Context()
+	sess, ok, err := m.cookie(r)
+	if !ok {
+		return nil, ErrNoSession
+	}
+	if err != nil {
+		return nil, m.refuse(ctx, w, "invalid", "cookie", err)
+	}
+	claims, err := m.verifier.Verify(sess.AccessToken)
+	if err == nil && m.now().Before(claims.Expiry()) {
+		m.observe("ok", "")
+		return &Auth{Claims: claims, AccessToken: sess.AccessToken}, nil
+	}
+	if err != nil && jwtauth.ReasonOf(err) != jwtauth.ReasonExpired {
+		return nil, m.refuse(ctx, w, "invalid", string(jwtauth.ReasonOf(err)), err)
+	}
+
+	// Expired (or inside the leeway): renew.
+	pair, err := m.renew(ctx, sess.RefreshToken)
+	switch {
+	case err == nil:
+	case errors.Is(err, authclient.ErrUnavailable) || errors.Is(err, context.DeadlineExceeded):
+		if claims != nil {
+			// Still acceptable to the Verifier: serve it and try again on
+			// the next request.
+			m.observe("ok", "renewal_deferred")
+			m.log.WarnContext(ctx, "session renewal deferred: auth-api unavailable", "err", err)
+			return &Auth{Claims: claims, AccessToken: sess.AccessToken}, nil
+		}
+		m.observe("unavailable", "")
+		m.log.WarnContext(ctx, "session renewal failed: auth-api unavailable", "err", err)
+		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
+	case errors.Is(err, context.Canceled):
+		// The client went away; nothing to answer.
+		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
+	default:
+		return nil, m.refuse(ctx, w, "expired", "refresh_rejected", err)
+	}
+
+	nc, err := m.verifier.Verify(pair.AccessToken)
+	if err != nil {
+		// The keys, issuer or audience of the two services differ; /readyz
+		// says so too.
+		reason := string(jwtauth.ReasonOf(err))
+		m.log.ErrorContext(ctx, ErrMismatch.Error(), "reason", reason)
+		return nil, m.refuse(ctx, w, "invalid", "renewed_"+reason, err)
+	}
+	if err := m.set(w, pair); err != nil {
+		m.log.ErrorContext(ctx, "session cookie could not be sealed", "err", err)
+		return nil, m.refuse(ctx, w, "invalid", "encode", err)
+	}
+	m.observe("refreshed", "")
+	return &Auth{Claims: nc, AccessToken: pair.AccessToken}, nil
+}
+
+// refuse ends the session of a refused request: counted, logged, the
+// cookie cleared.
+func (m *Manager) refuse(ctx context.Context, w http.ResponseWriter, outcome, reason string, err error) error {
+	m.observe(outcome, reason)
+	m.log.InfoContext(ctx, "session refused", "outcome", outcome, "reason", reason)
+	m.Clear(w)
+	return fmt.Errorf("%w (%s): %w", ErrExpired, reason, err)
+}
+
+// Live reports whether r carries a session whose access token is valid
+// right now. It never renews and never writes.
+func (m *Manager) Live(r *http.Request) bool {
+	sess, ok, err := m.cookie(r)
+	if !ok || err != nil {
+		return false
+	}
+	c, err := m.verifier.Verify(sess.AccessToken)
+	return err == nil && m.now().Before(c.Expiry())
+}
+
+// Start begins a session with a pair fresh from auth-api's login: the
+// access token must verify here (else ErrMismatch), then the cookie is set
+// on w.
+func (m *Manager) Start(w http.ResponseWriter, tokens authclient.Tokens) (*jwtauth.Claims, error) {
+	claims, err := m.verifier.Verify(tokens.AccessToken)
+	if err != nil {
+		return nil, fmt.Errorf("%w (%s)", ErrMismatch, jwtauth.ReasonOf(err))
+	}
+	if err := m.set(w, tokens); err != nil {
+		return nil, err
+	}
+	return claims, nil
+}
+
+// End revokes the session's refresh token at auth-api (the newest one,
+// when the cookie was renewed meanwhile) and clears the cookie. The cookie
+// is cleared even when auth-api cannot be reached; that is logged.
+func (m *Manager) End(w http.ResponseWriter, r *http.Request) {
+	if sess, ok, err := m.cookie(r); ok && err == nil {
+		rt := sess.RefreshToken
+		if newer, ok := m.forget(rt); ok {
+			rt = newer
+		}
+		// Detached from the client: the revocation must happen even when
+		// the browser does not wait for the answer.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), logoutTimeout)
+		err := m.auth.Logout(ctx, rt)
+		cancel()
+		if err != nil && !errors.Is(err, authclient.ErrUnauthorized) {
+			m.log.WarnContext(r.Context(), "logout: refresh token not revoked at auth-api", "err", err)
+		}
+	}
+	m.Clear(w)
+}
+
+// Clear makes the browser drop the session cookie; auth-api is not told.
+func (m *Manager) Clear(w http.ResponseWriter) {
+	http.SetCookie(w, m.codec.ClearCookie())
+}
+
+// cookie opens the session cookie of r. ok is false when there is none.
+// When the browser sends several cookies of our name (one planted by a
+// sibling site under another path, say), the first that opens under our
+// key wins: junk next to a real session does not end it.
+func (m *Manager) cookie(r *http.Request) (s Session, ok bool, err error) {
+	cookies := r.CookiesNamed(m.codec.Name())
+	err = ErrInvalid
+	for i, ck := range cookies {
+		if i == maxCookies {
+			break
+		}
+		if ck.Value == "" {
+			continue
+		}
+		ok = true
+		if s, err = m.codec.Decode(ck.Value); err == nil {
+			return s, true, nil
+		}
+	}
+	return Session{}, ok, err
+}
+
+// set seals tokens into the session cookie on w.
+func (m *Manager) set(w http.ResponseWriter, t authclient.Tokens) error {
+	value, err := m.codec.Encode(Session{AccessToken: t.AccessToken, RefreshToken: t.RefreshToken})
+	if err != nil {
+		return err
+	}
+	http.SetCookie(w, m.codec.Cookie(value))
+	return nil
+}
+
+// renew returns a fresh pair for refreshToken: a remembered one inside the
+// grace window, else one refresh at auth-api shared by every concurrent
+// caller with the same token.
+func (m *Manager) renew(ctx context.Context, refreshToken string) (authclient.Tokens, error) {
+	key := sha256.Sum256([]byte(refreshToken))
+	if t, ok := m.lookup(key); ok {
+		return t, nil
+	}
+	ch := m.group.DoChan(string(key[:]), func() (any, error) {
+		if t, ok := m.lookup(key); ok {
+			return t, nil
+		}
+		// Detached from the first caller's context: if that client goes
+		// away, the others still need the answer, and a rotation done at
+		// auth-api but lost here would cost the user the session.
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), m.timeout)
+		defer cancel()
+		t, err := m.auth.Refresh(cctx, refreshToken)
+		if err != nil {
+			return authclient.Tokens{}, err
+		}
+		m.grace.Add(key, renewal{tokens: t, expires: m.now().Add(m.window)})
+		return t, nil
+	})
+	select {
+	case res := <-ch:
+		if res.Err != nil {
+			return authclient.Tokens{}, res.Err
+		}
+		return res.Val.(authclient.Tokens), nil
+	case <-ctx.Done():
+		return authclient.Tokens{}, ctx.Err()
+	}
+}
+
+// lookup returns the remembered renewal of key while its window lasts.
+func (m *Manager) lookup(key [sha256.Size]byte) (authclient.Tokens, bool) {
+	e, ok := m.grace.Get(key)
+	if !ok {
+		return authclient.Tokens{}, false
+	}
+	if !m.now().Before(e.expires) {
+		m.grace.Remove(key)
+		return authclient.Tokens{}, false
+	}
+	return e.tokens, true
+}
+
+// forget drops the remembered renewal of refreshToken and returns the
+// refresh token that replaced it, if any: logging out with an old cookie
+// must revoke the newest token of the session.
+func (m *Manager) forget(refreshToken string) (string, bool) {
+	key := sha256.Sum256([]byte(refreshToken))
+	e, ok := m.grace.Peek(key)
+	m.grace.Remove(key)
+	return e.tokens.RefreshToken, ok
+}

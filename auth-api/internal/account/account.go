@@ -24,16 +24,16 @@ const (
 
 // Limits of the account rules.
 const (
-	MaxUsernameLen    = 64
-	MinPasswordChars  = 8
-	MaxPasswordBytes  = 72 // bcrypt ignores everything after 72 bytes
-	MinBcryptCost     = 10 // the lowest cost the configuration accepts
+	MaxUsernameLen   = 64
+	MinPasswordChars = 8
+	MaxPasswordBytes = 72 // bcrypt ignores everything after 72 bytes
+	MinBcryptCost    = 10 // the lowest cost the configuration accepts
 	// MinPasswordBits is the least zxcvbn estimate a new password needs,
 	// in bits: about 16,000 guesses, which refuses the most common
 	// passwords of the breach lists zxcvbn embeds (rank up to ~16,000),
 	// their obvious variants (password1, P@ssw0rd), keyboard walks,
 	// sequences and repetitions (12345678, eight spaces).
-	MinPasswordBits = 14
+	MinPasswordBits   = 14
 	DefaultBcryptCost = 12
 )
 

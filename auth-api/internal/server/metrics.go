@@ -1,14 +1,12 @@
 package server
 
 import (
-	"crypto/sha256"
-	"crypto/subtle"
-	"encoding/json"
 	"net/http"
 	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/jwt-micro-system/shared/httpserve"
 	"github.com/jwt-micro-system/shared/jwtauth"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -78,22 +76,5 @@ func handleMetrics(m *metrics, token string) gin.HandlerFunc {
 // metricsHandler serves the Prometheus exposition; with a token, only to
 // requests that carry it as Authorization: Bearer <token>.
 func metricsHandler(m *metrics, token string) http.Handler {
-	h := promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
-	if token == "" {
-		return h
-	}
-	want := sha256.Sum256([]byte(token))
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		got, _ := bearerToken(r.Header.Get("Authorization"))
-		sum := sha256.Sum256([]byte(got))
-		if got == "" || subtle.ConstantTimeCompare(sum[:], want[:]) != 1 {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="metrics"`)
-			w.Header().Set("Content-Type", "application/json; charset=utf-8")
-			w.WriteHeader(http.StatusUnauthorized)
-			_ = json.NewEncoder(w).Encode(errorBody{Error: "invalid_token",
-				Message: "/metrics needs the METRICS_TOKEN as Authorization: Bearer <token>"})
-			return
-		}
-		h.ServeHTTP(w, r)
-	})
+	return httpserve.RequireBearer(token, "METRICS_TOKEN", promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{}))
 }

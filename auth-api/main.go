@@ -25,6 +25,8 @@ import (
 	"syscall"
 	"time"
 
+	"golang.org/x/term"
+
 	"github.com/jwt-micro-system/shared/envfile"
 	"github.com/jwt-micro-system/shared/healthprobe"
 	"github.com/jwt-micro-system/shared/httpserve"
@@ -42,7 +44,8 @@ var version = "dev"
 const usage = `usage:
   auth-api [serve]                         run the service
   auth-api users add NAME [--role ROLE]    create a user (role admin or user, default user);
-                                           the password is read from stdin
+                                           the password is read from stdin (asked twice,
+                                           without echo, on a terminal)
   auth-api healthcheck                     check http://127.0.0.1:$PORT/healthz (exit 0 or 1)
   auth-api version                         print the version`
 
@@ -208,7 +211,7 @@ func addUser(ctx context.Context, args []string, getenv func(string) string, std
 	if err := account.ValidateRole(*role); err != nil {
 		return fmt.Errorf("--role: %w", err)
 	}
-	password, err := readPassword(stdin)
+	password, err := readPassword(stdin, stdout)
 	if err != nil {
 		return err
 	}
@@ -239,7 +242,13 @@ func addUser(ctx context.Context, args []string, getenv func(string) string, std
 	return nil
 }
 
-func readPassword(stdin io.Reader) (string, error) {
+// readPassword reads the new user's password. From a terminal it prompts
+// on stdout and reads without echo, twice; from a pipe or file it reads
+// the first line.
+func readPassword(stdin io.Reader, stdout io.Writer) (string, error) {
+	if f, ok := stdin.(interface{ Fd() uintptr }); ok && term.IsTerminal(int(f.Fd())) {
+		return readPasswordFromTerminal(int(f.Fd()), stdout)
+	}
 	r := bufio.NewReader(io.LimitReader(stdin, 4096))
 	line, err := r.ReadString('\n')
 	if err != nil && !errors.Is(err, io.EOF) {
@@ -250,6 +259,33 @@ func readPassword(stdin io.Reader) (string, error) {
 		return "", errors.New("no password on stdin: pipe it in, e.g. printf '%s\\n' \"$PASSWORD\" | auth-api users add NAME")
 	}
 	return line, nil
+}
+
+func readPasswordFromTerminal(fd int, prompt io.Writer) (string, error) {
+	read := func(label string) (string, error) {
+		fmt.Fprint(prompt, label)
+		b, err := term.ReadPassword(fd)
+		fmt.Fprintln(prompt)
+		if err != nil {
+			return "", fmt.Errorf("read password from the terminal: %w", err)
+		}
+		return string(b), nil
+	}
+	password, err := read("Password: ")
+	if err != nil {
+		return "", err
+	}
+	if password == "" {
+		return "", errors.New("no password given")
+	}
+	again, err := read("Password again: ")
+	if err != nil {
+		return "", err
+	}
+	if again != password {
+		return "", errors.New("the two passwords differ")
+	}
+	return password, nil
 }
 
 // healthcheck asks the running service on this host whether it is alive;

@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"net/http"
 	"os"
@@ -312,6 +314,10 @@ func TestSubcommands(t *testing.T) {
 		{"add: bad role", "pw-long-enough\n", []string{"users", "add", "carol", "--role", "root"}, 1, "--role: role must be admin or user"},
 		{"add: no password", "", []string{"users", "add", "carol"}, 1, "no password on stdin"},
 		{"add: short password", "short\n", []string{"users", "add", "carol"}, 1, "password is too short"},
+		// Issue 14 items 4 and 5.
+		{"add: common password", "password1\n", []string{"users", "add", "carol"}, 1, "too common"},
+		{"add: 8 spaces", "        \n", []string{"users", "add", "carol"}, 1, "too common"},
+		{"add: NUL in password", "pw-long-enough\x00pw-long-enough\n", []string{"users", "add", "carol"}, 1, "control characters"},
 		{"add: role before name", "pw-long-enough\n", []string{"users", "add", "--role", "admin", "carol"}, 0, "created user carol with role admin"},
 		{"add: duplicate", "pw-long-enough\n", []string{"users", "add", "CAROL"}, 1, `user "CAROL" already exists`},
 		{"healthcheck: bad port", "", []string{"healthcheck"}, 1, `PORT must be a TCP port number, got "0"`},
@@ -325,6 +331,19 @@ func TestSubcommands(t *testing.T) {
 				t.Errorf("got %q, want it to contain %q", out+errOut, tt.want)
 			}
 		})
+	}
+	// Issue 14 item 7: users add created the database 0644.
+	for _, name := range []string{"auth.db", "auth.db-wal", "auth.db-shm"} {
+		fi, err := os.Stat(filepath.Join(dir, name))
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) && name != "auth.db" {
+				continue // checkpointed away on close
+			}
+			t.Fatal(err)
+		}
+		if mode := fi.Mode().Perm(); mode != 0o600 {
+			t.Errorf("%s after users add: got mode %04o, want 0600", name, mode)
+		}
 	}
 }
 

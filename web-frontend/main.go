@@ -172,5 +172,5 @@ func healthcheck(ctx context.Context, getenv func(string) string) error {
 	if err != nil {
 		return err
 	}
-	return healthprobe.Check(ctx, cmp.Or(getenv("PORT"), "8080"))
+	return healthprobe.CheckAt(ctx, getenv("LISTEN_ADDRESS"), cmp.Or(getenv("PORT"), "8080"))
 }

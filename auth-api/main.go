@@ -33,6 +33,7 @@ import (
 	"github.com/jwt-micro-system/shared/secretkey"
 
 	"github.com/jwt-micro-system/auth-api/internal/account"
+	"github.com/jwt-micro-system/auth-api/internal/bruteforce"
 	"github.com/jwt-micro-system/auth-api/internal/config"
 	"github.com/jwt-micro-system/auth-api/internal/server"
 	"github.com/jwt-micro-system/auth-api/internal/store"
@@ -110,7 +111,8 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 		return fmt.Errorf("DATABASE_URL: %w", err)
 	}
 	defer st.Close()
-	accounts, err := account.New(st, account.Config{BcryptCost: cfg.BcryptCost, RefreshTokenTTL: cfg.RefreshTokenTTL, Log: log})
+	accounts, err := account.New(st, account.Config{BcryptCost: cfg.BcryptCost, RefreshTokenTTL: cfg.RefreshTokenTTL, Log: log,
+		Keys: keys, ReuseInterval: cfg.RefreshReuseInterval, RefreshLimit: perMinute(cfg.RefreshRatePerFamily)})
 	if err != nil {
 		return err
 	}
@@ -125,6 +127,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 		AllowedHosts:    cfg.Hosts,
 		MetricsToken:    cfg.MetricsToken,
 		MetricsSeparate: cfg.MetricsAddress != "",
+		Limits:          bruteforce.Limits{RefreshPerAddress: perMinute(cfg.RefreshRatePerAddress), RefreshWindow: time.Minute},
 	}, accounts, st, keys)
 	if err != nil {
 		return err
@@ -163,6 +166,15 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 	log.Info("listening", "addr", ln.Addr().String(), "version", version, "kid", keys.Current().ID(),
 		"issuer", cfg.Issuer, "database", cfg.Database())
 	return httpserve.Run(ctx, log, httpSrv, ln)
+}
+
+// perMinute turns a REFRESH_RATE_* value into a limit for the account and
+// bruteforce packages, where 0 means the default and a negative value off.
+func perMinute(n int) int {
+	if n == 0 {
+		return -1
+	}
+	return n
 }
 
 // openStore opens the store DATABASE_URL names: PostgreSQL for postgres://

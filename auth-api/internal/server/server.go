@@ -41,7 +41,8 @@ type Config struct {
 	// AllowedHosts are the Host names the service answers for (port
 	// ignored); nil answers any.
 	AllowedHosts []string
-	// Limits are the brute-force limits; zero fields take the defaults.
+	// Limits are the brute-force and per-address refresh limits; zero
+	// fields take the defaults.
 	Limits bruteforce.Limits
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
@@ -50,6 +51,13 @@ type Config struct {
 // Pinger is what readiness needs from storage.
 type Pinger interface {
 	Ping(ctx context.Context) error
+}
+
+// Storage is what the server needs from the store itself: readiness and
+// the shared attempt counters of the limiter.
+type Storage interface {
+	Pinger
+	bruteforce.Counters
 }
 
 // Server is the auth-api HTTP handler.
@@ -61,9 +69,10 @@ type Server struct {
 }
 
 // NewServer returns the auth-api handler with every route of routes.go.
-// accounts is the domain; ready is pinged by /readyz.
-func NewServer(log *slog.Logger, cfg Config, accounts *account.Service, ready Pinger, keys *secretkey.Keys) (*Server, error) {
-	if log == nil || accounts == nil || ready == nil || keys == nil {
+// accounts is the domain; st is pinged by /readyz and keeps the limiter's
+// counters.
+func NewServer(log *slog.Logger, cfg Config, accounts *account.Service, st Storage, keys *secretkey.Keys) (*Server, error) {
+	if log == nil || accounts == nil || st == nil || keys == nil {
 		return nil, errors.New("server: NewServer needs a logger, the account service, a pinger and keys")
 	}
 	if cfg.Issuer == "" {
@@ -88,10 +97,13 @@ func NewServer(log *slog.Logger, cfg Config, accounts *account.Service, ready Pi
 	if err := engine.SetTrustedProxies(cfg.TrustedProxies); err != nil {
 		return nil, fmt.Errorf("TRUSTED_PROXIES: %w", err)
 	}
-	lim := bruteforce.New(cfg.Limits)
+	lim, err := bruteforce.New(st, cfg.Limits)
+	if err != nil {
+		return nil, err
+	}
 	m := newMetrics()
 	addRoutes(engine, routeDeps{
-		log: log, cfg: cfg, accounts: accounts, ready: ready, keys: keys,
+		log: log, cfg: cfg, accounts: accounts, ready: st, keys: keys,
 		issuer: iss, verifier: ver, limiter: lim, metrics: m,
 	})
 	return &Server{limiter: lim, engine: engine, handler: httpserve.CheckHost(cfg.AllowedHosts, engine),
@@ -113,6 +125,8 @@ func (s *Server) MetricsHandler() http.Handler {
 // {parameters}, for the test that keeps openapi.yaml in step.
 func (s *Server) Routes() []gin.RouteInfo { return s.engine.Routes() }
 
-// ForgetStaleAttempts drops brute-force counters whose window ended before
+// ForgetStaleAttempts deletes the attempt counters whose window ended by
 // now; account.Service.Cleanup calls it on its ticks.
-func (s *Server) ForgetStaleAttempts(now time.Time) { s.limiter.Sweep(now) }
+func (s *Server) ForgetStaleAttempts(ctx context.Context, now time.Time) error {
+	return s.limiter.Sweep(ctx, now)
+}

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 )
 
 func TestSQLiteOpenErrors(t *testing.T) {
@@ -106,13 +105,14 @@ func TestSQLiteAdoptsLegacyDatabase(t *testing.T) {
 		if err := s.r.QueryRowContext(ctx, `SELECT group_concat(version_id, ',') FROM (SELECT version_id FROM goose_db_version ORDER BY id)`).Scan(&versions); err != nil {
 			t.Fatal(err)
 		}
-		if legacy != 0 || versions != "0,1" {
-			t.Errorf("open %d: got schema_migrations %d, goose versions %s; want 0 and 0,1", round, legacy, versions)
+		if legacy != 0 || versions != "0,1,2" {
+			t.Errorf("open %d: got schema_migrations %d, goose versions %s; want 0 and 0,1,2", round, legacy, versions)
 		}
 		s.Close()
 	}
 	s := sqliteBackend().openAt(t, path)
-	if _, err := s.RotateRefreshToken(ctx, hashOf("legacy"), newToken("next", t0.Add(time.Hour)), t0); err != nil {
+	svc := newAccounts(t, s, nil, 0, 0, &testClock{now: t0})
+	if _, _, err := svc.Refresh(ctx, "legacy"); err != nil {
 		t.Errorf("rotate the legacy token: %v", err)
 	}
 }

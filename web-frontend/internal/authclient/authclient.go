@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jwt-micro-system/web-frontend/internal/requestid"
@@ -166,6 +167,41 @@ func (c *Client) Users(ctx context.Context, accessToken string) ([]User, error) 
 	return out.Users, nil
 }
 
+// ChangePassword changes the password of the token's user (POST
+// /me/password). auth-api revokes every refresh token of the user, this
+// session's included. A wrong current password is ErrForbidden with code
+// invalid_credentials; a new password the rule refuses, ErrRejected.
+func (c *Client) ChangePassword(ctx context.Context, accessToken, current, next string) error {
+	body := map[string]string{"current_password": current, "new_password": next}
+	return c.do(ctx, http.MethodPost, "/me/password", accessToken, "", body, nil)
+}
+
+// LogoutAll revokes every refresh token of the token's user (POST
+// /me/logout-all): "sign out everywhere".
+func (c *Client) LogoutAll(ctx context.Context, accessToken string) error {
+	return c.do(ctx, http.MethodPost, "/me/logout-all", accessToken, "", nil, nil)
+}
+
+// CreateUser adds a user (POST /users, admin). A taken name is ErrRejected
+// with code user_exists; a name or password the rules refuse, code
+// invalid_request.
+func (c *Client) CreateUser(ctx context.Context, accessToken, username, password, role string) error {
+	body := map[string]string{"username": username, "password": password, "role": role}
+	return c.do(ctx, http.MethodPost, "/users", accessToken, "", body, nil)
+}
+
+// SetPassword sets another user's password (PUT /users/{username}/password,
+// admin); auth-api revokes that user's refresh tokens.
+func (c *Client) SetPassword(ctx context.Context, accessToken, username, password string) error {
+	return c.do(ctx, http.MethodPut, "/users/"+url.PathEscape(username)+"/password", accessToken, "", map[string]string{"password": password}, nil)
+}
+
+// DeleteUser removes a user and revokes its refresh tokens (DELETE
+// /users/{username}, admin).
+func (c *Client) DeleteUser(ctx context.Context, accessToken, username string) error {
+	return c.do(ctx, http.MethodDelete, "/users/"+url.PathEscape(username), accessToken, "", nil, nil)
+}
+
 // TokenKey returns the id of the key auth-api signs with, and its issuer
 // and audience.
 func (c *Client) TokenKey(ctx context.Context) (TokenKey, error) {
@@ -193,9 +229,9 @@ func (c *Client) do(ctx context.Context, method, path, bearer, clientIP string, 
 		}
 		body = bytes.NewReader(b)
 	}
-	u := *c.base
-	u.Path += path
-	req, err := http.NewRequestWithContext(ctx, method, u.String(), body)
+	// path is already escaped (a username in it is url.PathEscape'd).
+	target := strings.TrimRight(c.base.String(), "/") + path
+	req, err := http.NewRequestWithContext(ctx, method, target, body)
 	if err != nil {
 		return fmt.Errorf("auth-api %s: %w", path, err)
 	}

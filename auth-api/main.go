@@ -25,6 +25,8 @@ import (
 	"syscall"
 	"time"
 
+	"golang.org/x/term"
+
 	"github.com/jwt-micro-system/shared/envfile"
 	"github.com/jwt-micro-system/shared/healthprobe"
 	"github.com/jwt-micro-system/shared/httpserve"
@@ -43,7 +45,8 @@ var version = "dev"
 const usage = `usage:
   auth-api [serve]                         run the service
   auth-api users add NAME [--role ROLE]    create a user (role admin or user, default user);
-                                           the password is read from stdin
+                                           the password is read from stdin (asked twice,
+                                           without echo, on a terminal)
   auth-api healthcheck                     check http://127.0.0.1:$PORT/healthz (exit 0 or 1)
   auth-api version                         print the version`
 
@@ -117,22 +120,46 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 		return err
 	}
 	srv, err := server.NewServer(log, server.Config{
-		Issuer:         cfg.Issuer,
-		Audience:       cfg.Audience,
-		AccessTokenTTL: cfg.AccessTokenTTL,
-		TrustedProxies: cfg.TrustedProxies,
-		Limits:         bruteforce.Limits{RefreshPerAddress: perMinute(cfg.RefreshRatePerAddress), RefreshWindow: time.Minute},
-		Instance:       cfg.InstanceName,
+		Issuer:          cfg.Issuer,
+		Audience:        cfg.Audience,
+		AccessTokenTTL:  cfg.AccessTokenTTL,
+		TrustedProxies:  cfg.TrustedProxies,
+		AllowedHosts:    cfg.Hosts,
+		MetricsToken:    cfg.MetricsToken,
+		MetricsSeparate: cfg.MetricsAddress != "",
+		Limits:          bruteforce.Limits{RefreshPerAddress: perMinute(cfg.RefreshRatePerAddress), RefreshWindow: time.Minute},
+		Instance:        cfg.InstanceName,
 	}, accounts, st, keys)
 	if err != nil {
 		return err
 	}
 
-	ln, err := net.Listen("tcp", net.JoinHostPort("", strconv.Itoa(cfg.Port)))
+	ln, err := net.Listen("tcp", net.JoinHostPort(cfg.ListenAddress, strconv.Itoa(cfg.Port)))
 	if err != nil {
-		return fmt.Errorf("PORT: %w", err)
+		return fmt.Errorf("LISTEN_ADDRESS/PORT: %w", err)
 	}
 	httpSrv := httpserve.New(log, srv, httpserve.Config{})
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if cfg.MetricsAddress != "" {
+		mln, err := net.Listen("tcp", cfg.MetricsAddress)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("METRICS_ADDRESS: %w", err)
+		}
+		done := make(chan struct{})
+		defer func() { cancel(); <-done }()
+		go func() {
+			defer close(done)
+			// The service is not worth running half-observed: a failed
+			// metrics listener stops it.
+			if err := httpserve.Run(ctx, log, httpserve.New(log, srv.MetricsHandler(), httpserve.Config{}), mln); err != nil {
+				log.Error("metrics listener", "err", err)
+				cancel()
+			}
+		}()
+		log.Info("metrics listening", "addr", mln.Addr().String())
+	}
 	cleanupCtx, stopCleanup := context.WithCancel(ctx)
 	defer stopCleanup()
 	go accounts.Cleanup(cleanupCtx, 10*time.Minute, srv.ForgetStaleAttempts)
@@ -197,7 +224,7 @@ func addUser(ctx context.Context, args []string, getenv func(string) string, std
 	if err := account.ValidateRole(*role); err != nil {
 		return fmt.Errorf("--role: %w", err)
 	}
-	password, err := readPassword(stdin)
+	password, err := readPassword(stdin, stdout)
 	if err != nil {
 		return err
 	}
@@ -228,7 +255,13 @@ func addUser(ctx context.Context, args []string, getenv func(string) string, std
 	return nil
 }
 
-func readPassword(stdin io.Reader) (string, error) {
+// readPassword reads the new user's password. From a terminal it prompts
+// on stdout and reads without echo, twice; from a pipe or file it reads
+// the first line.
+func readPassword(stdin io.Reader, stdout io.Writer) (string, error) {
+	if f, ok := stdin.(interface{ Fd() uintptr }); ok && term.IsTerminal(int(f.Fd())) {
+		return readPasswordFromTerminal(int(f.Fd()), stdout)
+	}
 	r := bufio.NewReader(io.LimitReader(stdin, 4096))
 	line, err := r.ReadString('\n')
 	if err != nil && !errors.Is(err, io.EOF) {
@@ -241,6 +274,33 @@ func readPassword(stdin io.Reader) (string, error) {
 	return line, nil
 }
 
+func readPasswordFromTerminal(fd int, prompt io.Writer) (string, error) {
+	read := func(label string) (string, error) {
+		fmt.Fprint(prompt, label)
+		b, err := term.ReadPassword(fd)
+		fmt.Fprintln(prompt)
+		if err != nil {
+			return "", fmt.Errorf("read password from the terminal: %w", err)
+		}
+		return string(b), nil
+	}
+	password, err := read("Password: ")
+	if err != nil {
+		return "", err
+	}
+	if password == "" {
+		return "", errors.New("no password given")
+	}
+	again, err := read("Password again: ")
+	if err != nil {
+		return "", err
+	}
+	if again != password {
+		return "", errors.New("the two passwords differ")
+	}
+	return password, nil
+}
+
 // healthcheck asks the running service on this host whether it is alive;
 // it is the container HEALTHCHECK of an image that has no shell or curl.
 func healthcheck(ctx context.Context, getenv func(string) string) error {
@@ -248,5 +308,5 @@ func healthcheck(ctx context.Context, getenv func(string) string) error {
 	if err != nil {
 		return err
 	}
-	return healthprobe.Check(ctx, cmp.Or(getenv("PORT"), "10000"))
+	return healthprobe.CheckAt(ctx, getenv("LISTEN_ADDRESS"), cmp.Or(getenv("PORT"), "10000"))
 }

@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"net/http"
 	"os"
@@ -47,8 +49,10 @@ func buildAndRun(m *testing.M) int {
 	return m.Run()
 }
 
+// e2eSecret is fresh for every run, as the secret policy wants it.
+var e2eSecret = servicetest.NewSecret()
+
 const (
-	e2eSecret   = "e2e-secret-Kq8zR2vX5nM1pL7wT4yB9cF3hJ6dG0sA"
 	e2eAdmin    = "admin"
 	e2eAdminPwd = "e2e-admin-password"
 )
@@ -266,7 +270,19 @@ func TestStartupRefusesBadConfig(t *testing.T) {
 	}{
 		{"missing SECRET_KEY", nil, "SECRET_KEY is not set"},
 		{"short SECRET_KEY", []string{"SECRET_KEY=too-short"}, "SECRET_KEY is too short"},
-		{"placeholder SECRET_KEY", []string{"SECRET_KEY=" + secretkey.ExamplePlaceholder}, "SECRET_KEY is a published placeholder"},
+		{"placeholder SECRET_KEY", []string{"SECRET_KEY=" + secretkey.ExamplePlaceholder}, "SECRET_KEY is a published example"},
+		// Issue 14 item 1: these started, and jwt.io's key lets anyone forge tokens.
+		{"jwt.io SECRET_KEY", []string{"SECRET_KEY=a-string-secret-at-least-256-bits-long"}, "openssl rand -base64 48"},
+		{"hex counting SECRET_KEY", []string{"SECRET_KEY=0123456789abcdef0123456789abcdef"}, "openssl rand -base64 48"},
+		{"repeated SECRET_KEY", []string{"SECRET_KEY=secret_key_secret_key_secret_key"}, "openssl rand -base64 48"},
+		{"supersecretkey x3", []string{"SECRET_KEY=supersecretkeysupersecretkeysupersecretkey"}, "openssl rand -base64 48"},
+		{"words SECRET_KEY", []string{"SECRET_KEY=my-jwt-signing-key-for-production-2024!"}, "SECRET_KEY is not random enough"},
+		{"both SECRET_KEY and _FILE", []string{"SECRET_KEY=" + e2eSecret, "SECRET_KEY_FILE=/run/secrets/secret_key"}, "both SECRET_KEY and SECRET_KEY_FILE are set"},
+		{"SECRET_KEY_FILE missing", []string{"SECRET_KEY_FILE=/nonexistent/secret_key"}, "SECRET_KEY_FILE"},
+		// Issue 14 items 6 and 9.
+		{"access TTL over 24h", []string{"SECRET_KEY=" + e2eSecret, "ACCESS_TOKEN_TTL=48h"}, "ACCESS_TOKEN_TTL=48h0m0s is too long"},
+		{"refresh TTL over 90 days", []string{"SECRET_KEY=" + e2eSecret, "REFRESH_TOKEN_TTL=8760h"}, "REFRESH_TOKEN_TTL=8760h0m0s is too long"},
+		{"LISTEN_ADDRESS not an address", []string{"SECRET_KEY=" + e2eSecret, "LISTEN_ADDRESS=all"}, "LISTEN_ADDRESS"},
 		{"SECRET_KEY_PREVIOUS equal", []string{"SECRET_KEY=" + e2eSecret, "SECRET_KEY_PREVIOUS=" + e2eSecret}, "SECRET_KEY_PREVIOUS equals SECRET_KEY"},
 		{"cost too low", []string{"SECRET_KEY=" + e2eSecret, "BCRYPT_COST=4"}, "BCRYPT_COST=4 is out of range"},
 		{"unknown database scheme", []string{"SECRET_KEY=" + e2eSecret, "DATABASE_URL=mysql://x"}, `DATABASE_URL scheme "mysql"`},
@@ -305,6 +321,10 @@ func TestSubcommands(t *testing.T) {
 		{"add: bad role", "pw-long-enough\n", []string{"users", "add", "carol", "--role", "root"}, 1, "--role: role must be admin or user"},
 		{"add: no password", "", []string{"users", "add", "carol"}, 1, "no password on stdin"},
 		{"add: short password", "short\n", []string{"users", "add", "carol"}, 1, "password is too short"},
+		// Issue 14 items 4 and 5.
+		{"add: common password", "password1\n", []string{"users", "add", "carol"}, 1, "too common"},
+		{"add: 8 spaces", "        \n", []string{"users", "add", "carol"}, 1, "too common"},
+		{"add: NUL in password", "pw-long-enough\x00pw-long-enough\n", []string{"users", "add", "carol"}, 1, "control characters"},
 		{"add: role before name", "pw-long-enough\n", []string{"users", "add", "--role", "admin", "carol"}, 0, "created user carol with role admin"},
 		{"add: duplicate", "pw-long-enough\n", []string{"users", "add", "CAROL"}, 1, `user "CAROL" already exists`},
 		{"healthcheck: bad port", "", []string{"healthcheck"}, 1, `PORT must be a TCP port number, got "0"`},
@@ -319,4 +339,94 @@ func TestSubcommands(t *testing.T) {
 			}
 		})
 	}
+	// Issue 14 item 7: users add created the database 0644.
+	for _, name := range []string{"auth.db", "auth.db-wal", "auth.db-shm"} {
+		fi, err := os.Stat(filepath.Join(dir, name))
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) && name != "auth.db" {
+				continue // checkpointed away on close
+			}
+			t.Fatal(err)
+		}
+		if mode := fi.Mode().Perm(); mode != 0o600 {
+			t.Errorf("%s after users add: got mode %04o, want 0600", name, mode)
+		}
+	}
+}
+
+// TestHardenedSettings runs the binary with the issue 14 settings: secrets
+// from _FILE variables (Docker secrets), LISTEN_ADDRESS, ALLOWED_HOSTS and a
+// METRICS_TOKEN, then with /metrics on its own METRICS_ADDRESS.
+func TestHardenedSettings(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	const metricsToken = "scrape-0123456789-token"
+	env := baseEnv("SECRET_KEY_FILE="+write("secret_key", e2eSecret+"\n"),
+		"DATABASE_URL_FILE="+write("database_url", "sqlite://"+filepath.Join(dir, "auth.db")+"\n"),
+		"BOOTSTRAP_ADMIN_USERNAME=root", "BOOTSTRAP_ADMIN_PASSWORD_FILE="+write("admin_password", "Ulp7-quiet-harbor-lantern\n"),
+		"METRICS_TOKEN_FILE="+write("metrics_token", metricsToken+"\n"),
+		"LISTEN_ADDRESS=127.0.0.1", "ALLOWED_HOSTS=login.example.com")
+	p := start(t, dir, env)
+	if !strings.Contains(p.stdout.String(), `"addr":"127.0.0.1:`) {
+		t.Errorf("LISTEN_ADDRESS=127.0.0.1: listening line %q is not on loopback", p.stdout)
+	}
+	client{t, p.base}.login("root", "Ulp7-quiet-harbor-lantern")
+
+	get := func(base, host, path, token string) int {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodGet, base+path, nil)
+		if host != "" {
+			req.Host = host
+		}
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	for _, tt := range []struct {
+		name, host, path, token string
+		want                    int
+	}{
+		{"allowed host", "login.example.com:10000", "/healthz", "", 200},
+		{"loopback (healthcheck)", "", "/healthz", "", 200},
+		{"DNS rebinding", "rebind.attacker.test", "/healthz", "", http.StatusMisdirectedRequest},
+		{"metrics without token", "", "/metrics", "", http.StatusUnauthorized},
+		{"metrics with a wrong token", "", "/metrics", "scrape-0123456789-tokeN", http.StatusUnauthorized},
+		{"metrics with the token", "", "/metrics", metricsToken, 200},
+	} {
+		if got := get(p.base, tt.host, tt.path, tt.token); got != tt.want {
+			t.Errorf("%s: got %d, want %d", tt.name, got, tt.want)
+		}
+	}
+	p.stop(t)
+
+	p = start(t, dir, append(baseEnv("SECRET_KEY="+e2eSecret, "DATABASE_URL=sqlite://"+filepath.Join(dir, "auth.db")), "METRICS_ADDRESS=127.0.0.1:0"))
+	var metricsAddr string
+	for line := range strings.SplitSeq(p.stdout.String(), "\n") {
+		var entry struct{ Msg, Addr string }
+		if json.Unmarshal([]byte(line), &entry) == nil && entry.Msg == "metrics listening" {
+			metricsAddr = entry.Addr
+		}
+	}
+	if metricsAddr == "" {
+		t.Fatalf("no metrics listening line in %q", p.stdout)
+	}
+	if got := get(p.base, "", "/metrics", ""); got != http.StatusNotFound {
+		t.Errorf("METRICS_ADDRESS set: /metrics on the service port: got %d, want 404", got)
+	}
+	if got := get("http://"+metricsAddr, "", "/metrics", ""); got != 200 {
+		t.Errorf("METRICS_ADDRESS set: /metrics on %s: got %d, want 200", metricsAddr, got)
+	}
+	p.stop(t)
 }

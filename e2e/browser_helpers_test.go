@@ -478,7 +478,7 @@ func (t *Tab) SetCookie(name, value string) {
 func (t *Tab) SessionCookie() *network.Cookie {
 	t.tb.Helper()
 	for _, c := range t.Cookies() {
-		if c.Name == "session" || c.Name == "__Host-session" {
+		if c.Name == "jwtms_session" || c.Name == "__Host-jwtms_session" {
 			return c
 		}
 	}

@@ -75,7 +75,7 @@ func checkLoginAndDashboard(t *testing.T, s *Stack) {
 func TestAdminAndUser(t *testing.T) {
 	t.Parallel()
 	s := StartStack(t, 0)
-	s.CreateUser(t, "carol", "carol-password", "user")
+	s.CreateUser(t, "carol", "carol-password-1", "user")
 
 	admin := NewClient(t, s.Web.URL)
 	admin.MustLogin(t, s.AdminUser, s.AdminPassword)
@@ -86,7 +86,7 @@ func TestAdminAndUser(t *testing.T) {
 	contains(t, "user list", p.Body, `id="user-list"`, `data-user="admin"`, `data-user="carol"`)
 
 	user := NewClient(t, s.Web.URL)
-	user.MustLogin(t, "carol", "carol-password")
+	user.MustLogin(t, "carol", "carol-password-1")
 	p = user.Get(t, "/admin")
 	if p.Status != http.StatusForbidden {
 		t.Fatalf("user /admin: got %d, want 403", p.Status)

@@ -316,7 +316,7 @@ func (c *Client) MustLogin(tb testing.TB, user, password string) {
 // SessionCookie returns the session cookie in the jar, or nil.
 func (c *Client) SessionCookie() *http.Cookie {
 	for _, ck := range c.HTTP.Jar.Cookies(c.Base) {
-		if ck.Name == "session" || ck.Name == "__Host-session" {
+		if ck.Name == "jwtms_session" || ck.Name == "__Host-jwtms_session" {
 			return ck
 		}
 	}

@@ -7,3 +7,5 @@ require (
 	github.com/hashicorp/golang-lru/v2 v2.0.7
 	github.com/joho/godotenv v1.5.1
 )
+
+require github.com/ccojocar/zxcvbn-go v1.0.4

@@ -18,6 +18,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"strconv"
@@ -112,17 +113,42 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	opts := server.Options{
 		Keys: cfg.Keys, Issuer: cfg.Issuer, Audience: cfg.Audience,
 		TrustedProxies: cfg.TrustedProxies, Version: version, Instance: cfg.InstanceName,
+		HSTS: cfg.CookieSecure, AllowedHosts: cfg.AllowedHosts,
+		MetricsToken: cfg.MetricsToken, MetricsSeparate: cfg.MetricsAddress != "",
 	}
 	handler := server.NewServer(log, opts, server.Deps{
 		Verifier: verifier, Sessions: sessions, Auth: auth, Pages: pages, Static: static, Metrics: metrics,
 	})
 
-	ln, err := net.Listen("tcp", net.JoinHostPort("", strconv.Itoa(cfg.Port)))
+	ln, err := net.Listen("tcp", net.JoinHostPort(cfg.ListenAddress, strconv.Itoa(cfg.Port)))
 	if err != nil {
-		return fmt.Errorf("listening on PORT %d: %w", cfg.Port, err)
+		return fmt.Errorf("listening on LISTEN_ADDRESS %q, PORT %d: %w", cfg.ListenAddress, cfg.Port, err)
 	}
 	// 64 KiB of headers: the session cookie carries two tokens.
 	srv := httpserve.New(log, handler, httpserve.Config{MaxHeaderBytes: 64 << 10})
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if cfg.MetricsAddress != "" {
+		mln, err := net.Listen("tcp", cfg.MetricsAddress)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("METRICS_ADDRESS: %w", err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", httpserve.RequireBearer(cfg.MetricsToken, "METRICS_TOKEN", metrics.Handler()))
+		done := make(chan struct{})
+		defer func() { cancel(); <-done }()
+		go func() {
+			defer close(done)
+			// Not worth running half-observed: a failed metrics listener
+			// stops the service.
+			if err := httpserve.Run(ctx, log, httpserve.New(log, mux, httpserve.Config{}), mln); err != nil {
+				log.Error("metrics listener", "err", err)
+				cancel()
+			}
+		}()
+		log.Info("metrics listening", "addr", mln.Addr().String())
+	}
 	log.Info("listening", "addr", ln.Addr().String(), "version", version,
 		"auth_api_url", cfg.AuthAPIURL.String(), "cookie_secure", cfg.CookieSecure, "kid", cfg.Keys.Current().ID())
 	if !cfg.CookieSecure {
@@ -146,5 +172,5 @@ func healthcheck(ctx context.Context, getenv func(string) string) error {
 	if err != nil {
 		return err
 	}
-	return healthprobe.Check(ctx, cmp.Or(getenv("PORT"), "8080"))
+	return healthprobe.CheckAt(ctx, getenv("LISTEN_ADDRESS"), cmp.Or(getenv("PORT"), "8080"))
 }

@@ -25,11 +25,12 @@ func listeningAddr(tb testing.TB, out *servicetest.Log, errc <-chan error) strin
 }
 
 func TestRunServesAndShutsDown(t *testing.T) {
+	secret := servicetest.NewSecret()
 	authAPI := httptest.NewServer(http.NotFoundHandler()) // unreachable-ish: /token-key 404
 	defer authAPI.Close()
 	t.Chdir(t.TempDir()) // no stray .env
 	getenv := mapEnv(map[string]string{
-		"SECRET_KEY":    "t3st-s3cret-0123456789-abcdefghijklmnop",
+		"SECRET_KEY":    secret,
 		"PORT":          "0",
 		"AUTH_API_URL":  authAPI.URL,
 		"COOKIE_SECURE": "false",
@@ -72,7 +73,7 @@ func TestRunServesAndShutsDown(t *testing.T) {
 	case <-time.After(15 * time.Second):
 		t.Fatal("run did not return after cancel")
 	}
-	if strings.Contains(out.String(), "t3st-s3cret") {
+	if strings.Contains(out.String(), secret) {
 		t.Error("the secret was logged")
 	}
 	if err := run(context.Background(), []string{"web-frontend", "healthcheck"}, probeEnv, io.Discard); err == nil {
@@ -87,8 +88,12 @@ func TestRunRefusesBadConfig(t *testing.T) {
 		want               []string
 	}{
 		{"no secret", "", "0", []string{"SECRET_KEY is not set"}},
-		{"placeholder", "supersecret", "0", []string{"SECRET_KEY is a published placeholder"}},
-		{"bad port", "t3st-s3cret-0123456789-abcdefghijklmnop", "eighty", []string{"PORT must be"}},
+		{"placeholder", "supersecret", "0", []string{"SECRET_KEY is a published example"}},
+		// Issue 14 item 1: these started.
+		{"jwt.io example", "a-string-secret-at-least-256-bits-long", "0", []string{"SECRET_KEY", "openssl rand -base64 48"}},
+		{"hex counting", "0123456789abcdef0123456789abcdef", "0", []string{"SECRET_KEY", "openssl rand -base64 48"}},
+		{"secret_key x3", "secret_key_secret_key_secret_key", "0", []string{"SECRET_KEY", "openssl rand -base64 48"}},
+		{"bad port", servicetest.NewSecret(), "eighty", []string{"PORT must be"}},
 		{"every problem at once", "", "70000", []string{"SECRET_KEY is not set", "PORT must be", "LOG_LEVEL must be"}},
 	}
 	for _, tt := range tests {

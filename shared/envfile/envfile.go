@@ -1,7 +1,8 @@
 // Package envfile reads a .env file (KEY=value lines, as python-dotenv and
 // docker compose write them) for both services. The real environment always
 // wins over the file, and a missing file is not an error: the file is a
-// convenience for local runs, never a requirement.
+// convenience for local runs, never a requirement. WithFiles adds the
+// X_FILE convention of Docker secrets: a variable's value read from a file.
 package envfile
 
 import (

@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -19,16 +21,31 @@ const Timeout = 3 * time.Second
 // 200. port is the service's PORT value; anything but a TCP port number is
 // an error that names PORT.
 func Check(ctx context.Context, port string) error {
+	return CheckAt(ctx, "", port)
+}
+
+// CheckAt is Check for a service bound to listen (its LISTEN_ADDRESS): a
+// specific address is asked there, while empty, 0.0.0.0 or :: (every
+// interface) ask 127.0.0.1. The request names Host: localhost, which
+// ALLOWED_HOSTS always lets through.
+func CheckAt(ctx context.Context, listen, port string) error {
 	if n, err := strconv.Atoi(port); err != nil || n <= 0 || n > 65535 {
 		return fmt.Errorf("PORT must be a TCP port number, got %q", port)
 	}
+	host := "127.0.0.1"
+	if a, err := netip.ParseAddr(strings.Trim(strings.TrimSpace(listen), "[]")); err == nil && !a.IsUnspecified() {
+		host = a.String()
+	} else if strings.TrimSpace(listen) == "localhost" {
+		host = "localhost"
+	}
 	ctx, cancel := context.WithTimeout(ctx, Timeout)
 	defer cancel()
-	url := "http://" + net.JoinHostPort("127.0.0.1", port) + "/healthz"
+	url := "http://" + net.JoinHostPort(host, port) + "/healthz"
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return err
 	}
+	req.Host = "localhost"
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return fmt.Errorf("healthcheck: %w", err)

@@ -56,3 +56,28 @@ func TestCheck(t *testing.T) {
 		})
 	}
 }
+
+// A service on LISTEN_ADDRESS=127.0.0.2 (or any one address) is asked
+// there, with the Host ALLOWED_HOSTS always accepts.
+func TestCheckAt(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.2:0")
+	if err != nil {
+		t.Skipf("no 127.0.0.2 here: %v", err)
+	}
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Host != "localhost" {
+			w.WriteHeader(http.StatusMisdirectedRequest)
+		}
+	}))
+	srv.Listener.Close()
+	srv.Listener = ln
+	srv.Start()
+	defer srv.Close()
+	port := portOf(t, srv)
+	if err := CheckAt(context.Background(), "127.0.0.2", port); err != nil {
+		t.Errorf("LISTEN_ADDRESS=127.0.0.2: %v", err)
+	}
+	if err := CheckAt(context.Background(), "", port); err == nil {
+		t.Error("asked 127.0.0.1 and got an answer from a server that is not there")
+	}
+}

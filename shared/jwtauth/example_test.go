@@ -1,6 +1,8 @@
 package jwtauth_test
 
 import (
+	"crypto/rand"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"time"
@@ -11,10 +13,17 @@ import (
 	"github.com/jwt-micro-system/shared/secretkey"
 )
 
+// newSecret is what openssl rand -base64 48 prints.
+func newSecret() string {
+	b := make([]byte, 48)
+	_, _ = rand.Read(b)
+	return base64.StdEncoding.EncodeToString(b)
+}
+
 func Example() {
 	// Both services build the same keys from SECRET_KEY (and
 	// SECRET_KEY_PREVIOUS during a rotation).
-	keys, err := secretkey.NewKeys("t3st-s3cret-0123456789-abcdefghijklmnop", "")
+	keys, err := secretkey.NewKeys(newSecret(), "")
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -37,7 +46,7 @@ func Example() {
 }
 
 func ExampleVerifier_Verify_rejected() {
-	keys, _ := secretkey.NewKeys("t3st-s3cret-0123456789-abcdefghijklmnop", "")
+	keys, _ := secretkey.NewKeys(newSecret(), "")
 	verifier, _ := jwtauth.NewVerifier(keys, jwtauth.VerifierConfig{})
 
 	// An unsigned token ("alg":"none") is refused, with a reason to log.
@@ -47,7 +56,7 @@ func ExampleVerifier_Verify_rejected() {
 }
 
 func ExampleVerifier_Verify_expired() {
-	keys, _ := secretkey.NewKeys("t3st-s3cret-0123456789-abcdefghijklmnop", "")
+	keys, _ := secretkey.NewKeys(newSecret(), "")
 	issued := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
 	issuer, _ := jwtauth.NewIssuer(keys, jwtauth.IssuerConfig{TTL: time.Minute, Now: func() time.Time { return issued }})
 	token, _, _ := issuer.Issue("alice", "user")

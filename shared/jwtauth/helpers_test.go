@@ -2,6 +2,7 @@ package jwtauth
 
 import (
 	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"crypto/sha512"
 	"encoding/base64"
@@ -13,11 +14,14 @@ import (
 	"github.com/jwt-micro-system/shared/secretkey"
 )
 
-// Two well-formed test secrets; neither is used anywhere but tests.
-const (
-	testSecret     = "t3st-s3cret-0123456789-abcdefghijklmnop"
-	testSecretPrev = "pr3vious-s3cret-9876543210-zyxwvutsrqpo"
-)
+// Two test secrets, fresh for every run, as the secret policy wants them.
+var testSecret, testSecretPrev = randomSecret(), randomSecret()
+
+func randomSecret() string {
+	b := make([]byte, 48)
+	_, _ = rand.Read(b) // never fails (crypto/rand)
+	return base64.StdEncoding.EncodeToString(b)
+}
 
 var testNow = time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
 

@@ -1,15 +1,24 @@
 package secretkey_test
 
 import (
+	"crypto/rand"
+	"encoding/base64"
 	"fmt"
 
 	"github.com/jwt-micro-system/shared/secretkey"
 )
 
+// newSecret is what openssl rand -base64 48 prints.
+func newSecret() string {
+	b := make([]byte, 48)
+	_, _ = rand.Read(b)
+	return base64.StdEncoding.EncodeToString(b)
+}
+
 func Example() {
 	// Both services build their keys from SECRET_KEY, and from
 	// SECRET_KEY_PREVIOUS during a rotation.
-	keys, err := secretkey.NewKeys("t3st-s3cret-0123456789-abcdefghijklmnop", "pr3vious-s3cret-9876543210-zyxwvutsrqpo")
+	keys, err := secretkey.NewKeys(newSecret(), newSecret())
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -31,31 +40,34 @@ func Example() {
 }
 
 func ExampleCheck() {
-	fmt.Println(secretkey.Check("SECRET_KEY", "supersecret"))
+	fmt.Println(secretkey.Check("SECRET_KEY", "a-string-secret-at-least-256-bits-long"))
 	fmt.Println(secretkey.Check("SECRET_KEY", "0123456789abcdef"))
-	fmt.Println(secretkey.Check("SECRET_KEY", "t3st-s3cret-0123456789-abcdefghijklmnop"))
+	fmt.Println(secretkey.Check("SECRET_KEY", "correct-horse-battery-staple-jwt-key"))
+	fmt.Println(secretkey.Check("SECRET_KEY", newSecret()))
 	// Output:
-	// SECRET_KEY is a published placeholder value and would let anyone forge tokens; generate one with: openssl rand -base64 48
+	// SECRET_KEY is a published example value and would let anyone forge tokens; generate one with: openssl rand -base64 48
 	// SECRET_KEY is too short (16 bytes, need at least 32); generate one with: openssl rand -base64 48
+	// SECRET_KEY is not random enough (about 76 bits estimated, need 128: it looks like words, a pattern or a repetition); generate one with: openssl rand -base64 48
 	// <nil>
 }
 
 func ExampleNewKeys_sameKeyTwice() {
-	_, err := secretkey.NewKeys("t3st-s3cret-0123456789-abcdefghijklmnop", "t3st-s3cret-0123456789-abcdefghijklmnop")
+	secret := newSecret()
+	_, err := secretkey.NewKeys(secret, secret)
 	fmt.Println(err)
 	// Output: SECRET_KEY_PREVIOUS equals SECRET_KEY; set it to the old key during a rotation, or leave it empty
 }
 
 func ExampleKeyID() {
 	// Services compare key ids, never keys, to detect a SECRET_KEY mismatch.
-	a := secretkey.KeyID([]byte("t3st-s3cret-0123456789-abcdefghijklmnop"))
-	b := secretkey.KeyID([]byte("pr3vious-s3cret-9876543210-zyxwvutsrqpo"))
+	a := secretkey.KeyID([]byte(newSecret()))
+	b := secretkey.KeyID([]byte(newSecret()))
 	fmt.Println(len(a), a == b)
 	// Output: 16 false
 }
 
 func ExampleKeys_Lookup() {
-	keys, _ := secretkey.NewKeys("t3st-s3cret-0123456789-abcdefghijklmnop", "")
+	keys, _ := secretkey.NewKeys(newSecret(), "")
 	_, ok := keys.Lookup(keys.Current().ID())
 	_, unknown := keys.Lookup("AAAAAAAAAAAAAAAA")
 	fmt.Println(ok, unknown)

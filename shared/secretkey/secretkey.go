@@ -14,9 +14,12 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/ccojocar/zxcvbn-go"
 )
 
 // The environment variables that hold the keys.
@@ -37,16 +40,50 @@ const Hint = "generate one with: openssl rand -base64 48"
 // long enough to pass the length check, so it is refused by name.
 const ExamplePlaceholder = "CHANGE_ME_generate_with_openssl_rand_base64_48"
 
-// isPlaceholder reports whether secret is a value people copy from
-// documentation: the seeds' examples, .env.example, and the usual
-// "change me" markers.
-func isPlaceholder(secret string) bool {
-	switch secret {
-	case "your-very-secret", "your-very-secret-key", "supersecret",
-		"your_flask_secret", "secret", "changeme", ExamplePlaceholder:
+// MinEntropyBits is the least estimated entropy a secret must have: the
+// 128 bits of security HS256 is meant to give. A secret from
+// openssl rand -base64 48 estimates at well over 300 bits.
+const MinEntropyBits = 128
+
+// estimateWindow bounds the text the estimator looks at: its matching is
+// superlinear in the length (a 400-byte secret takes seconds), and 64
+// random base64 characters already estimate at about 370 bits. A longer
+// secret is judged by its first estimateWindow bytes.
+const estimateWindow = 64
+
+// isPublished reports whether lower (a lower-cased secret) is one that
+// documentation, tutorials or our own seeds print: anyone can forge tokens
+// signed with it. Some look random (the hex keys of the Spring Boot JWT
+// tutorials), so the entropy estimate alone would not catch them.
+func isPublished(lower string) bool {
+	switch lower {
+	case
+		// jwt.io's debugger, current and older defaults.
+		"a-string-secret-at-least-256-bits-long",
+		"your-256-bit-secret", "your-384-bit-secret", "your-512-bit-secret",
+		// Spring Boot / Java JWT tutorials (hex keys copied into many apps).
+		"404e635266556a586e3272357538782f413f4428472b4b6250645367566b5970",
+		"5367566b59703373367639792f423f4528482b4d6251655468576d5a71347437",
+		// Common examples of "a 32-byte key".
+		"0123456789abcdef0123456789abcdef",
+		"secret_key_secret_key_secret_key",
+		"supersecretkeysupersecretkeysupersecretkey",
+		"thisisasecretkeythisisasecretkey",
+		// The seeds this project started from, and .env.example.
+		"your-very-secret", "your-very-secret-key", "supersecret", "your_flask_secret",
+		"secret", "changeme", "keyboard cat", "change_me_generate_with_openssl_rand_base64_48":
 		return true
 	}
-	lower := strings.ToLower(secret)
+	return false
+}
+
+// isPlaceholder reports whether secret is a value people copy from
+// documentation: the published examples and the usual "change me" markers.
+func isPlaceholder(secret string) bool {
+	lower := strings.ToLower(strings.TrimSpace(secret))
+	if isPublished(lower) {
+		return true
+	}
 	for _, marker := range []string{"change_me", "change-me", "changeme", "replace_me", "replace-me", "your-very-secret"} {
 		if strings.Contains(lower, marker) {
 			return true
@@ -56,33 +93,73 @@ func isPlaceholder(secret string) bool {
 }
 
 // Check applies the secret policy to the value of the environment variable
-// name: at least MinLen bytes, not a known placeholder and not a trivially
-// repetitive string. The error names the variable and the fix, and never
-// repeats the secret.
+// name: not a published example, at least MinLen bytes, and random: its
+// estimated entropy (zxcvbn, which finds words, sequences, repetition and
+// keyboard patterns) is at least MinEntropyBits, and so is that of the
+// text it encodes when it is base64 or hex of printable text. The error
+// names the variable and the fix, and never repeats the secret.
 func Check(name, secret string) error {
 	switch {
 	case secret == "":
 		return fmt.Errorf("%s is not set; %s", name, Hint)
 	case isPlaceholder(secret):
-		return fmt.Errorf("%s is a published placeholder value and would let anyone forge tokens; %s", name, Hint)
+		return fmt.Errorf("%s is a published example value and would let anyone forge tokens; %s", name, Hint)
 	case len(secret) < MinLen:
 		return fmt.Errorf("%s is too short (%d bytes, need at least %d); %s", name, len(secret), MinLen, Hint)
-	case distinctBytes(secret) < 8:
-		return fmt.Errorf("%s is too repetitive to be random; %s", name, Hint)
+	}
+	if bits := EstimateBits(secret); bits < MinEntropyBits {
+		return fmt.Errorf("%s is not random enough (about %d bits estimated, need %d: it looks like words, a pattern or a repetition); %s",
+			name, int(bits), MinEntropyBits, Hint)
 	}
 	return nil
 }
 
-func distinctBytes(s string) int {
-	var seen [256]bool
-	n := 0
-	for i := 0; i < len(s); i++ {
-		if !seen[s[i]] {
-			seen[s[i]] = true
-			n++
+// EstimateBits estimates the entropy of secret in bits: the zxcvbn
+// estimate of its first 64 bytes, or of the printable text it decodes to
+// (base64 or hex) when that is lower, so an encoded phrase is judged as
+// the phrase.
+func EstimateBits(secret string) float64 {
+	bits := estimate(secret)
+	for _, text := range decodedTexts(secret) {
+		if isPlaceholder(text) {
+			return 0
 		}
+		bits = min(bits, estimate(text))
 	}
-	return n
+	return bits
+}
+
+func estimate(s string) float64 {
+	if len(s) > estimateWindow {
+		s = s[:estimateWindow]
+	}
+	// Words a person might build a secret from here count as dictionary
+	// words.
+	domain := []string{"jwt", "secret", "key", "token", "auth", "api", "micro", "system", "signing", "hs256", "hmac", "web", "frontend"}
+	return zxcvbn.PasswordStrength(s, domain).Entropy
+}
+
+// decodedTexts returns what secret decodes to as hex or base64 (standard
+// or URL alphabet, padded or not), keeping only printable ASCII text:
+// random bytes are practically never all printable.
+func decodedTexts(secret string) []string {
+	var out []string
+	add := func(b []byte, err error) {
+		if err != nil || len(b) == 0 {
+			return
+		}
+		for _, c := range b {
+			if c < 0x20 || c > 0x7e {
+				return
+			}
+		}
+		out = append(out, string(b))
+	}
+	add(hex.DecodeString(secret))
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding, base64.RawStdEncoding, base64.RawURLEncoding} {
+		add(enc.DecodeString(secret))
+	}
+	return out
 }
 
 // KeyID derives the public key id of secret with a one-way function, so that

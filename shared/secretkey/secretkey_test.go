@@ -3,16 +3,22 @@ package secretkey
 import (
 	"bytes"
 	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
 	"strings"
 	"testing"
 )
 
-// Two well-formed test secrets; neither is used anywhere but tests.
-const (
-	testSecret     = "t3st-s3cret-0123456789-abcdefghijklmnop"
-	testSecretPrev = "pr3vious-s3cret-9876543210-zyxwvutsrqpo"
-)
+// Two test secrets, fresh for every run, as the policy wants them.
+var testSecret, testSecretPrev = randomSecret(48), randomSecret(48)
+
+func randomSecret(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b) // never fails (crypto/rand)
+	return base64.StdEncoding.EncodeToString(b)
+}
 
 func mustKeys(tb testing.TB, current, previous string) *Keys {
 	tb.Helper()
@@ -29,18 +35,37 @@ func TestCheck(t *testing.T) {
 		secret  string
 		wantErr string // substring; "" means accepted
 	}{
-		{"good", testSecret, ""},
-		{"openssl base64 48", "q0Wl5nM2Jm3bH0xq1oJm8f2Xo3yJb6cZr0ZKkL1gq9yT2JmY+u9Zc7QmSPtEV0cF", ""},
+		{"openssl rand -base64 48", testSecret, ""},
+		{"openssl rand -base64 32", randomSecret(32), ""},
+		{"openssl rand -hex 32", hex.EncodeToString([]byte(randomSecret(32))[:32]), ""},
+		{"base64url, unpadded", base64.RawURLEncoding.EncodeToString([]byte(randomSecret(40))), ""},
+		{"long random", randomSecret(300), ""},
+		// Issue 14 item 1: published examples that passed the old checks.
+		{"jwt.io example", "a-string-secret-at-least-256-bits-long", "published example"},
+		{"hex counting", "0123456789abcdef0123456789abcdef", "published example"},
+		{"secret_key x3", "secret_key_secret_key_secret_key", "published example"},
+		{"supersecretkey x3", strings.Repeat("supersecretkey", 3), "published example"},
+		{"spring tutorial hex", "404E635266556A586E3272357538782F413F4428472B4B6250645367566B5970", "published example"},
+		// Not on the list, but no more random than those.
+		{"counting, three times", strings.Repeat("0123456789ABCDEF", 3), "not random enough"},
+		{"key words", "my-jwt-signing-key-for-production-2024!", "not random enough"},
+		{"sentence", "thisisaverylongsecretkeyforjwtsigning12345", "not random enough"},
+		{"repeated word", strings.Repeat("password", 5), "not random enough"},
+		{"keyboard walk", "qwertyuiopasdfghjklzxcvbnm1234567890", "not random enough"},
+		{"base64 of a phrase", base64.StdEncoding.EncodeToString([]byte("mysecretkeymysecretkeymysecretkey")), "not random enough"},
+		{"hex of a phrase", hex.EncodeToString([]byte("this is my jwt secret key")), "not random enough"},
+		{"base64 of the jwt.io example", base64.StdEncoding.EncodeToString([]byte("a-string-secret-at-least-256-bits-long")), "not random enough"},
+		{"old test secret", "t3st-s3cret-0123456789-abcdefghijklmnop", "not random enough"},
 		{"empty", "", "not set"},
 		{"short", "0123456789abcdef", "too short"},
 		{"31 bytes", strings.Repeat("ab3", 10) + "x", "too short"},
-		{"seed your-very-secret", "your-very-secret", "placeholder"},
-		{"seed your-very-secret-key", "your-very-secret-key", "placeholder"},
-		{"seed supersecret", "supersecret", "placeholder"},
-		{"seed flask secret", "your_flask_secret", "placeholder"},
-		{".env.example value", ExamplePlaceholder, "placeholder"},
-		{"long change-me", "please-CHANGE-ME-before-production-0123456789", "placeholder"},
-		{"repetitive", strings.Repeat("a", 64), "repetitive"},
+		{"seed your-very-secret", "your-very-secret", "published example"},
+		{"seed your-very-secret-key", "your-very-secret-key", "published example"},
+		{"seed supersecret", "supersecret", "published example"},
+		{"seed flask secret", "your_flask_secret", "published example"},
+		{".env.example value", ExamplePlaceholder, "published example"},
+		{"long change-me", "please-CHANGE-ME-before-production-0123456789", "published example"},
+		{"repetitive", strings.Repeat("a", 64), "not random enough"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -59,7 +84,7 @@ func TestCheck(t *testing.T) {
 					t.Errorf("got %q, want it to contain %q", err, want)
 				}
 			}
-			if tt.secret != "" && strings.Contains(err.Error(), tt.secret) {
+			if len(tt.secret) >= 8 && strings.Contains(err.Error(), tt.secret) {
 				t.Errorf("error %q repeats the secret", err)
 			}
 		})

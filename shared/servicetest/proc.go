@@ -21,7 +21,9 @@ type Spec struct {
 	Args []string
 	// Dir is the working directory; pick one without a stray .env.
 	Dir string
-	// Env is the whole environment. PORT=0 is added unless it sets PORT.
+	// Env is the whole environment. PORT=0 is added unless it sets PORT,
+	// and LISTEN_ADDRESS=127.0.0.1 unless it sets LISTEN_ADDRESS: a test
+	// service is never reachable from the network.
 	Env []string
 	// Timeout bounds the wait for the listening line (default 30 s).
 	Timeout time.Duration
@@ -56,6 +58,9 @@ func Start(s Spec) (*Proc, error) {
 	cmd.Env = append([]string(nil), s.Env...)
 	if !hasVar(s.Env, "PORT") {
 		cmd.Env = append(cmd.Env, "PORT=0")
+	}
+	if !hasVar(s.Env, "LISTEN_ADDRESS") {
+		cmd.Env = append(cmd.Env, "LISTEN_ADDRESS=127.0.0.1")
 	}
 	dieWithParent(cmd)
 	p := &Proc{Name: s.Name, Stdout: NewLog(), Stderr: NewLog(), cmd: cmd, done: make(chan struct{})}

@@ -9,7 +9,11 @@ package account
 import (
 	"errors"
 	"fmt"
+	"strings"
+	"unicode"
 	"unicode/utf8"
+
+	"github.com/ccojocar/zxcvbn-go"
 )
 
 // Roles a user can have.
@@ -20,10 +24,16 @@ const (
 
 // Limits of the account rules.
 const (
-	MaxUsernameLen    = 64
-	MinPasswordChars  = 8
-	MaxPasswordBytes  = 72 // bcrypt ignores everything after 72 bytes
-	MinBcryptCost     = 10 // the lowest cost the configuration accepts
+	MaxUsernameLen   = 64
+	MinPasswordChars = 8
+	MaxPasswordBytes = 72 // bcrypt ignores everything after 72 bytes
+	MinBcryptCost    = 10 // the lowest cost the configuration accepts
+	// MinPasswordBits is the least zxcvbn estimate a new password needs,
+	// in bits: about 16,000 guesses, which refuses the most common
+	// passwords of the breach lists zxcvbn embeds (rank up to ~16,000),
+	// their obvious variants (password1, P@ssw0rd), keyboard walks,
+	// sequences and repetitions (12345678, eight spaces).
+	MinPasswordBits   = 14
 	DefaultBcryptCost = 12
 )
 
@@ -62,9 +72,12 @@ func ValidateUsername(name string) error {
 	return nil
 }
 
-// ValidatePassword checks the password rule for a new password: at least 8
-// characters and at most 72 bytes (bcrypt's limit; longer passwords are
-// refused, never silently truncated).
+// ValidatePassword checks the password rule for a new password, after NIST
+// SP 800-63B: at least 8 characters and at most 72 bytes (bcrypt's limit;
+// longer passwords are refused, never silently truncated), no control
+// characters (NUL, newlines, escapes: they cannot be typed in a login form
+// and bcrypt stops at NUL), and not common or trivially guessable (see
+// MinPasswordBits). There are no composition rules.
 func ValidatePassword(password string) error {
 	if password == "" {
 		return invalid("password is required")
@@ -72,13 +85,32 @@ func ValidatePassword(password string) error {
 	if !utf8.ValidString(password) {
 		return invalid("password must be valid UTF-8 text")
 	}
+	if hasControl(password) {
+		return invalid("password must not contain control characters (such as NUL, tab or newline)")
+	}
 	if n := utf8.RuneCountInString(password); n < MinPasswordChars {
 		return invalid("password is too short (%d characters, at least %d)", n, MinPasswordChars)
 	}
 	if len(password) > MaxPasswordBytes {
 		return invalid("password is too long (%d bytes, at most %d: bcrypt's limit)", len(password), MaxPasswordBytes)
 	}
+	if guessable(password) {
+		return invalid("password is too common or too easy to guess (it is on leaked-password lists, or a simple pattern or repetition); choose a longer, less predictable one, such as a few unrelated words")
+	}
 	return nil
+}
+
+// hasControl reports whether s holds a control character (Unicode Cc:
+// C0, DEL and C1).
+func hasControl(s string) bool {
+	return strings.ContainsFunc(s, unicode.IsControl)
+}
+
+// guessable reports whether zxcvbn estimates password at fewer than
+// MinPasswordBits bits. Words of this service count as dictionary words.
+func guessable(password string) bool {
+	domain := []string{"jwt", "micro", "system", "auth", "api", "admin", "login", "web", "frontend"}
+	return zxcvbn.PasswordStrength(password, domain).Entropy < MinPasswordBits
 }
 
 // ValidateRole checks that role is one of the known roles.

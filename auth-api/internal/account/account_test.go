@@ -38,8 +38,26 @@ func TestValidatePassword(t *testing.T) {
 		in      string
 		wantErr string
 	}{
-		{"8 characters", "abcdefgh", ""},
-		{"72 bytes", strings.Repeat("x", 72), ""},
+		{"8 characters", "vqjtmzkw", ""},
+		{"72 bytes", "lantern-harbor-quiet-" + strings.Repeat("x", 72-len("lantern-harbor-quiet-")), ""},
+		{"spaces are fine", "four unrelated words here", ""},
+		// Issue 14 item 4: NIST SP 800-63B blocklist, no composition rules.
+		{"bootstrap example", "changeme", "too common"},
+		{"common with digit", "password1", "too common"},
+		{"digits", "12345678", "too common"},
+		{"8 spaces", "        ", "too common"},
+		{"sequence", "abcdefgh", "too common"},
+		{"keyboard walk", "qwertyuiop", "too common"},
+		{"leet", "P@ssw0rd", "too common"},
+		{"repetition", strings.Repeat("x", 72), "too common"},
+		// Issue 14 item 5: control characters.
+		{"NUL", "abcdefgh\x00abcdefgh", "control characters"},
+		{"only NULs", strings.Repeat("\x00", 8), "control characters"},
+		{"newline", "lantern-harbor\n", "control characters"},
+		{"tab", "lantern\tharbor", "control characters"},
+		{"escape", "lantern\x1b[2Jharbor", "control characters"},
+		{"DEL", "lantern\x7fharbor", "control characters"},
+		{"C1", "lantern\u0085harbor", "control characters"},
 		{"multibyte counts characters for the minimum", "ééééééé", "too short"},
 		{"8 multibyte characters", "éééééééé", ""},
 		{"empty", "", "password is required"},

@@ -219,8 +219,11 @@ func (s *Service) Authenticate(ctx context.Context, username, password string) (
 		hash = dummy
 	}
 	// bcrypt ignores bytes past 72, so a longer password would match its
-	// prefix: refuse it, after the same comparison.
-	ok := passwordMatches(hash, password) && len(password) <= MaxPasswordBytes
+	// prefix, and Go's bcrypt hashes past a NUL that C implementations stop
+	// at: refuse both, and any other control character no password may
+	// hold, after the same comparison, so the answer and its timing are
+	// those of a wrong password.
+	ok := passwordMatches(hash, password) && len(password) <= MaxPasswordBytes && !hasControl(password)
 	if !ok || !found {
 		return User{}, ErrBadCredentials
 	}
@@ -409,7 +412,7 @@ func (s *Service) ChangePassword(ctx context.Context, username, current, next st
 	if err != nil {
 		return err
 	}
-	if len(current) > MaxPasswordBytes || !passwordMatches(u.PasswordHash, current) {
+	if !passwordMatches(u.PasswordHash, current) || len(current) > MaxPasswordBytes || hasControl(current) {
 		return ErrWrongPassword
 	}
 	hash, err := HashPassword(next, s.cost)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/jwt-micro-system/shared/secretkey"
+	"github.com/jwt-micro-system/shared/servicetest"
 
 	"github.com/jwt-micro-system/auth-api/internal/account"
 	"github.com/jwt-micro-system/auth-api/internal/store"
@@ -40,7 +41,7 @@ func newService(tb testing.TB) (*account.Service, *store.SQLite, *clock) {
 	}
 	tb.Cleanup(func() { st.Close() })
 	clk := &clock{now: time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)}
-	keys, err := secretkey.NewKeys("account-test-secret-0123456789abcdefghijklmnop", "")
+	keys, err := secretkey.NewKeys(servicetest.NewSecret(), "")
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -98,6 +99,12 @@ func TestAuthenticate(t *testing.T) {
 		{"empty name", "", "alice-pass-1", ""},
 		{"password with a suffix past 72 bytes", "alice", "alice-pass-1" + strings.Repeat("x", 80), ""},
 		{"null byte in name", "alice\x00", "alice-pass-1", ""},
+		// Issue 14 item 5: bcrypt cycles the key "alice-pass-1\x00", so
+		// this matched the hash; no password may hold a control character.
+		{"NUL-joined repetition", "alice", "alice-pass-1\x00alice-pass-1", ""},
+		{"NUL-joined repetition, three times", "alice", "alice-pass-1\x00alice-pass-1\x00alice-pass-1", ""},
+		{"trailing NUL", "alice", "alice-pass-1\x00", ""},
+		{"trailing newline", "alice", "alice-pass-1\n", ""},
 		{"SQL in name", "alice' OR '1'='1", "alice-pass-1", ""},
 		{"LIKE wildcard in name", "al%", "alice-pass-1", ""},
 		{"huge name", strings.Repeat("a", 1<<16), "alice-pass-1", ""},
@@ -124,16 +131,16 @@ func TestCreateUser(t *testing.T) {
 		want                   error
 		wantMsg                string
 	}{
-		{"plain user", "bob", "bob-password", account.RoleUser, nil, ""},
-		{"admin with e-mail name", "carol@example.com", "carol-password", account.RoleAdmin, nil, ""},
-		{"taken in another case", "ALICE", "some-password", account.RoleUser, account.ErrDuplicate, ""},
+		{"plain user", "bob", "bob-password-1", account.RoleUser, nil, ""},
+		{"admin with e-mail name", "carol@example.com", "carol-password-1", account.RoleAdmin, nil, ""},
+		{"taken in another case", "ALICE", "some-password-1", account.RoleUser, account.ErrDuplicate, ""},
 		{"bad name", "bob smith", "bob-password", account.RoleUser, account.ErrInvalid, "username may contain only"},
 		{"null byte in name", "bob\x00", "bob-password", account.RoleUser, account.ErrInvalid, "username may contain only"},
 		{"short password", "dave", "short", account.RoleUser, account.ErrInvalid, "password is too short"},
 		{"73-byte password", "dave", strings.Repeat("p", 73), account.RoleUser, account.ErrInvalid, "password is too long"},
 		{"invalid UTF-8 password", "dave", "pass\xffword1", account.RoleUser, account.ErrInvalid, "valid UTF-8"},
-		{"unknown role", "dave", "dave-password", "root", account.ErrInvalid, "role must be admin or user"},
-		{"no role", "dave", "dave-password", "", account.ErrInvalid, "role is required"},
+		{"unknown role", "dave", "dave-password-1", "root", account.ErrInvalid, "role must be admin or user"},
+		{"no role", "dave", "dave-password-1", "", account.ErrInvalid, "role is required"},
 		{"name checked first", "", "x", "x", account.ErrInvalid, "username is required"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -345,6 +352,12 @@ func TestEnsureAdmin(t *testing.T) {
 		{"no bootstrap admin configured", false, "", "", "", false},
 		{"bad name", false, "bo ss", "boss-password", "username may contain only", false},
 		{"short password", false, "boss", "short", "password is too short", false},
+		// Issue 14 item 4: these started.
+		{"changeme", false, "boss", "changeme", "too common", false},
+		{"password1", false, "boss", "password1", "too common", false},
+		{"12345678", false, "boss", "12345678", "too common", false},
+		{"8 spaces", false, "boss", "        ", "too common", false},
+		{"NUL", false, "boss", "boss-password\x00", "control characters", false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			st, err := store.OpenSQLite(ctx, filepath.Join(t.TempDir(), "auth.db"))

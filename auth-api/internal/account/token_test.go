@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/jwt-micro-system/shared/secretkey"
+	"github.com/jwt-micro-system/shared/servicetest"
 )
 
 func testTokenKeys(tb testing.TB, secret string) tokenKeys {
@@ -22,8 +23,8 @@ func testTokenKeys(tb testing.TB, secret string) tokenKeys {
 }
 
 func TestParseRefreshToken(t *testing.T) {
-	k := testTokenKeys(t, "token-test-secret-0123456789abcdefghijklmnopqrstuv")
-	other := testTokenKeys(t, "other-test-secret-0123456789abcdefghijklmnopqrstuv")
+	k := testTokenKeys(t, servicetest.NewSecret())
+	other := testTokenKeys(t, servicetest.NewSecret())
 	first, err := newFamilyToken()
 	if err != nil {
 		t.Fatal(err)
@@ -81,8 +82,8 @@ func TestParseRefreshToken(t *testing.T) {
 // The successor depends on the presented token and the key, nothing else:
 // the same input gives the same successor, every other input another.
 func TestSuccessorIsDeterministic(t *testing.T) {
-	k := testTokenKeys(t, "token-test-secret-0123456789abcdefghijklmnopqrstuv")
-	other := testTokenKeys(t, "other-test-secret-0123456789abcdefghijklmnopqrstuv")
+	k := testTokenKeys(t, servicetest.NewSecret())
+	other := testTokenKeys(t, servicetest.NewSecret())
 	a := successor(k, "fam", 2, "fam.1.x").String(k)
 	for _, tt := range []struct {
 		name string

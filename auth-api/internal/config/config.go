@@ -14,6 +14,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jwt-micro-system/shared/envfile"
+	"github.com/jwt-micro-system/shared/httpserve"
 	"github.com/sethvargo/go-envconfig"
 
 	"github.com/jwt-micro-system/auth-api/internal/account"
@@ -27,6 +29,10 @@ type Config struct {
 	Issuer            string        `env:"ISSUER, default=auth-api"`
 	Audience          string        `env:"JWT_AUDIENCE"`
 	Port              int           `env:"PORT, default=10000"`
+	ListenAddress     string        `env:"LISTEN_ADDRESS"`
+	AllowedHosts      string        `env:"ALLOWED_HOSTS"`
+	MetricsAddress    string        `env:"METRICS_ADDRESS"`
+	MetricsToken      string        `env:"METRICS_TOKEN"`
 	LogLevel          string        `env:"LOG_LEVEL, default=info"`
 	TrustedProxies    []string      `env:"TRUSTED_PROXIES"`
 	DatabaseURL       string        `env:"DATABASE_URL, default=sqlite://auth.db"`
@@ -45,16 +51,41 @@ type Config struct {
 	InstanceName          string `env:"INSTANCE_NAME"` // sent as X-Instance when set
 
 	// Level is LOG_LEVEL parsed; DatabasePath is the SQLite file named by
-	// DATABASE_URL, empty when it names PostgreSQL. Both are set by Load.
+	// DATABASE_URL, empty when it names PostgreSQL; Hosts is ALLOWED_HOSTS
+	// parsed (nil: any Host). All are set by Load.
 	Level        slog.Level
 	DatabasePath string
+	Hosts        []string
+}
+
+// Upper bounds of the token lifetimes: a stolen token must not stay good
+// for longer.
+const (
+	MaxAccessTokenTTL  = 24 * time.Hour
+	MaxRefreshTokenTTL = 90 * 24 * time.Hour
+)
+
+// MinMetricsTokenLen is the shortest METRICS_TOKEN accepted.
+const MinMetricsTokenLen = 16
+
+// FileVariables returns the variables that may instead be read from the
+// file their _FILE variable names (SECRET_KEY_FILE=/run/secrets/secret_key,
+// as Docker secrets are mounted); see envfile.WithFiles.
+func FileVariables() []string {
+	return []string{"SECRET_KEY", "SECRET_KEY_PREVIOUS", "DATABASE_URL", "BOOTSTRAP_ADMIN_PASSWORD", "METRICS_TOKEN"}
 }
 
 // Load reads the configuration through getenv (os.Getenv, or a test's map,
 // or envfile.Getenv's overlay of a .env file) and validates it. The error
 // lists every problem, each naming its variable and the fix. Checks of
 // SECRET_KEY itself are left to secretkey.NewKeys, which owns the policy.
+// Each variable of FileVariables may come from the file its _FILE variable
+// names instead.
 func Load(getenv func(string) string) (*Config, error) {
+	getenv, err := envfile.WithFiles(getenv, FileVariables()...)
+	if err != nil {
+		return nil, err
+	}
 	// Compose files often pass "VAR=" for an unset optional value; an empty
 	// (or blank) value counts as unset, so the default applies instead of a
 	// parse error.
@@ -127,8 +158,32 @@ func (c *Config) validate() error {
 	if c.AccessTokenTTL < time.Second {
 		add("ACCESS_TOKEN_TTL=%s is too short: use at least 1s (default 30m)", c.AccessTokenTTL)
 	}
+	if c.AccessTokenTTL > MaxAccessTokenTTL {
+		add("ACCESS_TOKEN_TTL=%s is too long: use at most 24h (default 30m); clients refresh instead", c.AccessTokenTTL)
+	}
 	if c.RefreshTokenTTL < time.Second {
 		add("REFRESH_TOKEN_TTL=%s is too short: use at least 1s (default 168h)", c.RefreshTokenTTL)
+	}
+	if c.RefreshTokenTTL > MaxRefreshTokenTTL {
+		add("REFRESH_TOKEN_TTL=%s is too long: use at most 2160h (90 days; default 168h)", c.RefreshTokenTTL)
+	}
+	if addr, err := httpserve.ParseListenAddress(c.ListenAddress); err != nil {
+		errs = append(errs, err)
+	} else {
+		c.ListenAddress = addr
+	}
+	hosts, err := httpserve.ParseAllowedHosts(c.AllowedHosts)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	c.Hosts = hosts
+	if c.MetricsAddress != "" {
+		if _, port, err := net.SplitHostPort(c.MetricsAddress); err != nil || port == "" {
+			add("METRICS_ADDRESS=%q is not host:port: use e.g. 127.0.0.1:9100 (or :9100 for every interface)", c.MetricsAddress)
+		}
+	}
+	if c.MetricsToken != "" && len(c.MetricsToken) < MinMetricsTokenLen {
+		add("METRICS_TOKEN is too short (%d bytes, need at least %d); generate one with: openssl rand -base64 32", len(c.MetricsToken), MinMetricsTokenLen)
 	}
 	if c.RefreshReuseInterval < 0 || c.RefreshReuseInterval > 5*time.Minute {
 		add("REFRESH_REUSE_INTERVAL=%s is out of range: use 0 (off) to 5m (default 30s)", c.RefreshReuseInterval)

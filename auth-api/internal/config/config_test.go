@@ -98,6 +98,18 @@ func TestLoadErrors(t *testing.T) {
 		{"port out of range", map[string]string{"PORT": "70000"}, "PORT=70000 is out of range"},
 		{"bad duration", map[string]string{"ACCESS_TOKEN_TTL": "30"}, "ACCESS_TOKEN_TTL=\"30\" is not valid: want a duration"},
 		{"negative ttl", map[string]string{"REFRESH_TOKEN_TTL": "-1h"}, "REFRESH_TOKEN_TTL=-1h0m0s is too short"},
+		// Issue 14 item 9: lifetimes are bounded at start.
+		{"access ttl over a day", map[string]string{"ACCESS_TOKEN_TTL": "25h"}, "ACCESS_TOKEN_TTL=25h0m0s is too long: use at most 24h"},
+		{"refresh ttl over 90 days", map[string]string{"REFRESH_TOKEN_TTL": "2161h"}, "REFRESH_TOKEN_TTL=2161h0m0s is too long"},
+		// Issue 14 item 6.
+		{"listen address a name", map[string]string{"LISTEN_ADDRESS": "example.com"}, `LISTEN_ADDRESS="example.com" is not an IP address`},
+		{"listen address with port", map[string]string{"LISTEN_ADDRESS": "127.0.0.1:10000"}, "LISTEN_ADDRESS"},
+		{"allowed hosts with scheme", map[string]string{"ALLOWED_HOSTS": "https://login.example.com"}, "ALLOWED_HOSTS entry"},
+		{"metrics address no port", map[string]string{"METRICS_ADDRESS": "127.0.0.1"}, `METRICS_ADDRESS="127.0.0.1" is not host:port`},
+		{"metrics token short", map[string]string{"METRICS_TOKEN": "scrape"}, "METRICS_TOKEN is too short"},
+		// _FILE variables (Docker secrets).
+		{"secret twice", map[string]string{"SECRET_KEY": "x", "SECRET_KEY_FILE": "/run/secrets/secret_key"}, "both SECRET_KEY and SECRET_KEY_FILE are set"},
+		{"missing secret file", map[string]string{"DATABASE_URL_FILE": "/nonexistent/database_url"}, "DATABASE_URL_FILE"},
 		{"cost below 10", map[string]string{"BCRYPT_COST": "9"}, "BCRYPT_COST=9 is out of range: use 10-31"},
 		{"cost above 31", map[string]string{"BCRYPT_COST": "32"}, "BCRYPT_COST=32 is out of range"},
 		{"bad level", map[string]string{"LOG_LEVEL": "loud"}, "LOG_LEVEL=\"loud\" is not a level"},
@@ -130,6 +142,54 @@ func TestLoadErrors(t *testing.T) {
 				t.Errorf("got %q, want it to contain %q", err, tt.want)
 			}
 		})
+	}
+}
+
+func TestLoadBounds(t *testing.T) {
+	t.Parallel()
+	cfg, err := Load(mapEnv(map[string]string{"ACCESS_TOKEN_TTL": "24h", "REFRESH_TOKEN_TTL": "2160h",
+		"LISTEN_ADDRESS": "127.0.0.1", "ALLOWED_HOSTS": "Login.Example.com,localhost", "METRICS_ADDRESS": "127.0.0.1:9100",
+		"METRICS_TOKEN": "0123456789abcdefXYZ"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.ListenAddress != "127.0.0.1" || len(cfg.Hosts) != 2 || cfg.Hosts[0] != "login.example.com" || cfg.MetricsAddress != "127.0.0.1:9100" {
+		t.Errorf("got %+v", cfg)
+	}
+}
+
+// Each secret variable can come from the file its _FILE variable names.
+func TestLoadFiles(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	cfg, err := Load(mapEnv(map[string]string{
+		"SECRET_KEY_FILE":               write("secret_key", "current-secret\n"),
+		"SECRET_KEY_PREVIOUS_FILE":      write("previous", "previous-secret\n"),
+		"DATABASE_URL_FILE":             write("database_url", "postgres://auth:pw@db/auth\n"),
+		"BOOTSTRAP_ADMIN_USERNAME":      "admin",
+		"BOOTSTRAP_ADMIN_PASSWORD_FILE": write("admin_password", "Ulp7-quiet-harbor-lantern\n"),
+		"METRICS_TOKEN_FILE":            write("metrics_token", "scrape-token-0123456789\n"),
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ name, got, want string }{
+		{"SECRET_KEY", cfg.SecretKey, "current-secret"},
+		{"SECRET_KEY_PREVIOUS", cfg.SecretKeyPrevious, "previous-secret"},
+		{"DATABASE_URL", cfg.DatabaseURL, "postgres://auth:pw@db/auth"},
+		{"BOOTSTRAP_ADMIN_PASSWORD", cfg.BootstrapPassword, "Ulp7-quiet-harbor-lantern"},
+		{"METRICS_TOKEN", cfg.MetricsToken, "scrape-token-0123456789"},
+	} {
+		if tt.got != tt.want {
+			t.Errorf("%s: got %q, want %q", tt.name, tt.got, tt.want)
+		}
 	}
 }
 

@@ -39,6 +39,8 @@ var hostileBodies = []struct {
 	{"unknown field", `{"username":"admin","password":"x","evil":1}`, "", 400, "unknown_field"},
 	{"trailing data", `{"username":"admin"} {}`, "", 400, "invalid_json"},
 	{"raw null byte", "{\"username\":\"ad\x00min\"}", "", 400, "invalid_json"},
+	{"duplicate field", `{"username":"admin","username":"root"}`, "", 400, "duplicate_field"},
+	{"case-variant field", `{"username":"admin","Username":"root"}`, "", 400, "duplicate_field"},
 	{"2 MiB body", `{"username":"` + strings.Repeat("a", 2<<20) + `"}`, "", 413, "body_too_large"},
 }
 
@@ -57,6 +59,10 @@ func TestLogin(t *testing.T) {
 		{"role in request is ignored", `{"username":"alice","password":"` + alicePassword + `","role":"admin"}`, 200, ""},
 		{"wrong password", `{"username":"alice","password":"wrong-password"}`, 401, "invalid_credentials"},
 		{"unknown user", `{"username":"mallory","password":"wrong-password"}`, 401, "invalid_credentials"},
+		// Issue 14 item 5: bcrypt cycles "password\x00", so these matched.
+		{"NUL-joined repetition", `{"username":"alice","password":"` + alicePassword + `\u0000` + alicePassword + `"}`, 401, "invalid_credentials"},
+		{"eight NULs for one", `{"username":"alice","password":"` + alicePassword + strings.Repeat(`\u0000`, 8) + `"}`, 401, "invalid_credentials"},
+		{"control character", `{"username":"alice","password":"` + alicePassword + `\u001b"}`, 401, "invalid_credentials"},
 		{"names differ", `{"username":"alice","user_id":"admin","password":"x"}`, 400, "invalid_request"},
 		{"no username", `{"password":"x"}`, 400, "invalid_request"},
 		{"no password", `{"username":"alice"}`, 400, "invalid_request"},

@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"reflect"
 	"strings"
 
 	"github.com/jwt-micro-system/auth-api/internal/account"
@@ -15,8 +16,8 @@ import (
 
 // decodeJSON reads one JSON object from body into dst. Every way a body can
 // be wrong gets its own status and a message that says what to fix: not
-// JSON (415), too large (413), empty, malformed, wrong types, unknown fields
-// or trailing data (400).
+// JSON (415), too large (413), empty, malformed, wrong types, unknown,
+// duplicate or wrongly-cased fields, or trailing data (400).
 func decodeJSON(contentType string, body io.Reader, dst any) *apiError {
 	mt, _, err := mime.ParseMediaType(contentType)
 	if err != nil || mt != "application/json" {
@@ -34,6 +35,9 @@ func decodeJSON(contentType string, body io.Reader, dst any) *apiError {
 	if len(bytes.TrimSpace(raw)) == 0 {
 		return badRequest("empty_body", "the request body is empty; send a JSON object")
 	}
+	if aerr := checkKeys(raw, dst); aerr != nil {
+		return aerr
+	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
@@ -43,6 +47,81 @@ func decodeJSON(contentType string, body io.Reader, dst any) *apiError {
 		return badRequest("invalid_json", "the body must hold exactly one JSON object, with nothing after it")
 	}
 	return nil
+}
+
+// checkKeys refuses what encoding/json would merge silently: a key that
+// appears twice in one object, also in another case (the last one would
+// win, so {"role":"user","ROLE":"admin"} made an admin), and a key that
+// names a field of dst only case-insensitively. It reads raw as a token
+// stream; syntax errors are left to the decoder, which explains them.
+func checkKeys(raw []byte, dst any) *apiError {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	// One set of keys per open object; nil for an open array.
+	var stack [][]string
+	expectKey := false
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil
+		}
+		switch t := tok.(type) {
+		case json.Delim:
+			switch t {
+			case '{':
+				stack = append(stack, []string{})
+				expectKey = true
+				continue
+			case '[':
+				stack = append(stack, nil)
+			case '}', ']':
+				stack = stack[:len(stack)-1]
+			}
+		case string:
+			if expectKey {
+				keys := stack[len(stack)-1]
+				for _, k := range keys {
+					if strings.EqualFold(k, t) {
+						return badRequest("duplicate_field", fmt.Sprintf("field %q appears more than once (names are compared regardless of case); send each field once", t))
+					}
+				}
+				if len(stack) == 1 {
+					if field, ok := caseVariant(dst, t); ok {
+						return badRequest("unknown_field", fmt.Sprintf("unknown field %q; did you mean %q? Field names are case-sensitive", t, field))
+					}
+				}
+				stack[len(stack)-1] = append(keys, t)
+				expectKey = false
+				continue
+			}
+		}
+		// After a value inside an object, the next token is a key.
+		expectKey = len(stack) > 0 && stack[len(stack)-1] != nil
+	}
+}
+
+// caseVariant reports the json field name of the struct dst points to that
+// key matches only case-insensitively.
+func caseVariant(dst any, key string) (string, bool) {
+	t := reflect.TypeOf(dst)
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == nil || t.Kind() != reflect.Struct {
+		return "", false
+	}
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		if name == "" || name == "-" {
+			name = t.Field(i).Name
+		}
+		if name == key {
+			return "", false
+		}
+		if strings.EqualFold(name, key) {
+			return name, true
+		}
+	}
+	return "", false
 }
 
 func tooLargeError() *apiError {

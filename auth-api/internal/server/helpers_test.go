@@ -16,14 +16,16 @@ import (
 
 	"github.com/jwt-micro-system/shared/jwtauth"
 	"github.com/jwt-micro-system/shared/secretkey"
+	"github.com/jwt-micro-system/shared/servicetest"
 
 	"github.com/jwt-micro-system/auth-api/internal/account"
 	"github.com/jwt-micro-system/auth-api/internal/store"
 )
 
+// Test secrets are fresh for every run, as the secret policy wants them.
+var testSecret, otherSecret = servicetest.NewSecret(), servicetest.NewSecret()
+
 const (
-	testSecret     = "test-secret-0123456789abcdefghijklmnopqrstuvwxyz"
-	otherSecret    = "another-secret-ZYXWVUTSRQPONMLKJIHGFEDCBA9876543210"
 	adminPassword  = "admin-pass-1"
 	alicePassword  = "alice-pass-1"
 	testRemoteAddr = "192.0.2.1"

@@ -105,6 +105,12 @@ func TestChangePassword(t *testing.T) {
 		{"new too short", tr.AccessToken, body(alicePassword, "short"), 400, "invalid_request"},
 		{"new too long", tr.AccessToken, body(alicePassword, strings.Repeat("p", 73)), 400, "invalid_request"},
 		{"new equals current", tr.AccessToken, body(alicePassword, alicePassword), 400, "invalid_request"},
+		// Issue 14 items 4 and 5.
+		{"new is common", tr.AccessToken, body(alicePassword, "password1"), 400, "invalid_request"},
+		{"new is digits", tr.AccessToken, body(alicePassword, "12345678"), 400, "invalid_request"},
+		{"new holds NUL", tr.AccessToken, body(alicePassword, "new-password-1\x00"), 400, "invalid_request"},
+		{"current with NUL repetition", tr.AccessToken, body(alicePassword+"\x00"+alicePassword, "new-password-1"), 403, "invalid_credentials"},
+		{"duplicate new_password", tr.AccessToken, `{"current_password":"` + alicePassword + `","new_password":"new-password-1","NEW_PASSWORD":"x"}`, 400, "duplicate_field"},
 		{"no current", tr.AccessToken, `{"new_password":"new-password-1"}`, 400, "invalid_request"},
 		{"unknown field", tr.AccessToken, `{"current_password":"a","new_password":"b","password":"c"}`, 400, "unknown_field"},
 	} {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/jwt-micro-system/shared/httpserve"
 	"github.com/jwt-micro-system/shared/jwtauth"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -145,6 +146,12 @@ func (b *bound[K, V]) get(k K) V {
 	return v
 }
 
-func handleMetrics(m *metrics) gin.HandlerFunc {
-	return gin.WrapH(promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{}))
+func handleMetrics(m *metrics, token string) gin.HandlerFunc {
+	return gin.WrapH(metricsHandler(m, token))
+}
+
+// metricsHandler serves the Prometheus exposition; with a token, only to
+// requests that carry it as Authorization: Bearer <token>.
+func metricsHandler(m *metrics, token string) http.Handler {
+	return httpserve.RequireBearer(token, "METRICS_TOKEN", promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{}))
 }

@@ -44,7 +44,9 @@ func addRoutes(r *gin.Engine, d routeDeps) {
 
 	r.GET("/healthz", handleHealthz())
 	r.GET("/readyz", handleReadyz(d.ready))
-	r.GET("/metrics", handleMetrics(d.metrics))
+	if !d.cfg.MetricsSeparate {
+		r.GET("/metrics", handleMetrics(d.metrics, d.cfg.MetricsToken))
+	}
 	r.GET("/openapi.yaml", handleOpenAPI())
 	r.GET("/token-key", handleTokenKey(d.keys, d.cfg.Issuer, d.cfg.Audience))
 

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/jwt-micro-system/shared/httpserve"
 	"github.com/jwt-micro-system/shared/jwtauth"
 	"github.com/jwt-micro-system/shared/secretkey"
 
@@ -32,6 +33,14 @@ type Config struct {
 	// TrustedProxies are the addresses/CIDRs whose X-Forwarded-For is
 	// believed; nil trusts nobody.
 	TrustedProxies []string
+	// MetricsToken, when set, is the bearer token /metrics requires.
+	MetricsToken string
+	// MetricsSeparate leaves /metrics off the main handler: it is served
+	// by MetricsHandler on its own listener (METRICS_ADDRESS).
+	MetricsSeparate bool
+	// AllowedHosts are the Host names the service answers for (port
+	// ignored); nil answers any.
+	AllowedHosts []string
 	// Limits are the brute-force and per-address refresh limits; zero
 	// fields take the defaults.
 	Limits bruteforce.Limits
@@ -58,6 +67,8 @@ type Storage interface {
 type Server struct {
 	limiter *bruteforce.Limiter
 	engine  *gin.Engine
+	handler http.Handler
+	metrics http.Handler
 }
 
 // NewServer returns the auth-api handler with every route of routes.go.
@@ -93,15 +104,25 @@ func NewServer(log *slog.Logger, cfg Config, accounts *account.Service, st Stora
 	if err != nil {
 		return nil, err
 	}
+	m := newMetrics()
 	addRoutes(engine, routeDeps{
 		log: log, cfg: cfg, accounts: accounts, ready: st, keys: keys,
-		issuer: iss, verifier: ver, limiter: lim, metrics: newMetrics(),
+		issuer: iss, verifier: ver, limiter: lim, metrics: m,
 	})
-	return &Server{limiter: lim, engine: engine}, nil
+	return &Server{limiter: lim, engine: engine, handler: httpserve.CheckHost(cfg.AllowedHosts, engine),
+		metrics: metricsHandler(m, cfg.MetricsToken)}, nil
 }
 
 // ServeHTTP implements http.Handler.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.ServeHTTP(w, r) }
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// MetricsHandler serves /metrics (behind MetricsToken when set), for the
+// listener of METRICS_ADDRESS.
+func (s *Server) MetricsHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", s.metrics)
+	return mux
+}
 
 // Routes lists the registered routes as "METHOD /path" with OpenAPI-style
 // {parameters}, for the test that keeps openapi.yaml in step.

@@ -15,7 +15,7 @@ func TestUsersAdminOnly(t *testing.T) {
 		method, path, body string
 	}{
 		{"GET", "/users", ""},
-		{"POST", "/users", `{"username":"bob","password":"bob-password"}`},
+		{"POST", "/users", `{"username":"bob","password":"bob-password-1"}`},
 		{"DELETE", "/users/admin", ""},
 	} {
 		t.Run(tt.method+" as user", func(t *testing.T) {
@@ -57,15 +57,24 @@ func TestCreateAndDeleteUser(t *testing.T) {
 		status int
 		code   string
 	}{
-		{"user with default role", `{"username":"bob","password":"bob-password"}`, 201, ""},
-		{"admin", `{"username":"carol@example.com","password":"carol-password","role":"admin"}`, 201, ""},
-		{"duplicate in another case", `{"username":"BOB","password":"bob-password"}`, 409, "user_exists"},
-		{"bad name", `{"username":"bob smith","password":"bob-password"}`, 400, "invalid_request"},
-		{"empty name", `{"username":"","password":"bob-password"}`, 400, "invalid_request"},
+		{"user with default role", `{"username":"bob","password":"bob-password-1"}`, 201, ""},
+		{"admin", `{"username":"carol@example.com","password":"carol-password-1","role":"admin"}`, 201, ""},
+		{"duplicate in another case", `{"username":"BOB","password":"bob-password-1"}`, 409, "user_exists"},
+		{"bad name", `{"username":"bob smith","password":"bob-password-1"}`, 400, "invalid_request"},
+		{"empty name", `{"username":"","password":"bob-password-1"}`, 400, "invalid_request"},
 		{"short password", `{"username":"dave","password":"short"}`, 400, "invalid_request"},
 		{"73-byte password", `{"username":"dave","password":"` + strings.Repeat("p", 73) + `"}`, 400, "invalid_request"},
-		{"bad role", `{"username":"dave","password":"dave-password","role":"root"}`, 400, "invalid_request"},
-		{"null byte in name", `{"username":"da\u0000ve","password":"dave-password"}`, 400, "invalid_request"},
+		{"bad role", `{"username":"dave","password":"dave-password-1","role":"root"}`, 400, "invalid_request"},
+		// Issue 14: each of these created a user (item 9: an admin).
+		{"case-variant role", `{"username":"mallory","password":"mallory-password-1","role":"user","ROLE":"admin"}`, 400, "duplicate_field"},
+		{"duplicate role", `{"username":"mallory","password":"mallory-password-1","role":"user","role":"admin"}`, 400, "duplicate_field"},
+		{"upper-case field", `{"username":"mallory","password":"mallory-password-1","ROLE":"admin"}`, 400, "unknown_field"},
+		{"common password", `{"username":"dave","password":"password1"}`, 400, "invalid_request"},
+		{"digits", `{"username":"dave","password":"12345678"}`, 400, "invalid_request"},
+		{"8 spaces", `{"username":"dave","password":"        "}`, 400, "invalid_request"},
+		{"NUL in password", `{"username":"dave","password":"dave-password-1\u0000"}`, 400, "invalid_request"},
+		{"NULs only", `{"username":"dave","password":"\u0000\u0000\u0000\u0000\u0000\u0000\u0000\u0000"}`, 400, "invalid_request"},
+		{"null byte in name", `{"username":"da\u0000ve","password":"dave-password-1"}`, 400, "invalid_request"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			w := ts.do(t, request{method: "POST", path: "/users", body: tt.body, token: admin})
@@ -84,8 +93,8 @@ func TestCreateAndDeleteUser(t *testing.T) {
 		})
 	}
 
-	bob := ts.login(t, "bob", "bob-password")
-	carol := ts.login(t, "carol@example.com", "carol-password")
+	bob := ts.login(t, "bob", "bob-password-1")
+	carol := ts.login(t, "carol@example.com", "carol-password-1")
 	for _, tt := range []struct {
 		name   string
 		path   string
@@ -112,7 +121,7 @@ func TestCreateAndDeleteUser(t *testing.T) {
 	}
 	// Deleting bob revoked his refresh tokens and his password.
 	checkError(t, ts.do(t, request{method: "POST", path: "/refresh", body: refreshBody(bob.RefreshToken)}), 401, "invalid_refresh_token")
-	checkError(t, ts.do(t, request{method: "POST", path: "/login", body: `{"username":"bob","password":"bob-password"}`}), 401, "invalid_credentials")
+	checkError(t, ts.do(t, request{method: "POST", path: "/login", body: `{"username":"bob","password":"bob-password-1"}`}), 401, "invalid_credentials")
 
 	// An admin deleted by another admin loses admin access at once.
 	if w := ts.do(t, request{method: "DELETE", path: "/users/admin", token: carol.AccessToken}); w.Code != 204 {

@@ -13,10 +13,14 @@ import (
 	"time"
 
 	"github.com/jwt-micro-system/shared/secretkey"
+	"github.com/jwt-micro-system/shared/servicetest"
 	"github.com/pressly/goose/v3"
 
 	"github.com/jwt-micro-system/auth-api/internal/account"
 )
+
+// contractSecret is fresh for every run, as the secret policy wants it.
+var contractSecret = servicetest.NewSecret()
 
 // addFamily stores the family id of user, its current token's hash being
 // hashOf(id).
@@ -227,7 +231,7 @@ func newAccounts(tb testing.TB, s Store, keys *secretkey.Keys, reuse time.Durati
 	tb.Helper()
 	if keys == nil {
 		var err error
-		if keys, err = secretkey.NewKeys("contract-secret-0123456789abcdefghijklmnopqrstuvwxyz", ""); err != nil {
+		if keys, err = secretkey.NewKeys(contractSecret, ""); err != nil {
 			tb.Fatal(err)
 		}
 	}
@@ -361,7 +365,7 @@ func testRefreshConcurrentTwoStores(t *testing.T, b backend) {
 	stores := []Store{b.openAt(t, loc), b.openAt(t, loc)}
 	addUser(t, stores[0], "alice", "user")
 	clk := &testClock{now: t0}
-	keys, _ := secretkey.NewKeys("contract-secret-0123456789abcdefghijklmnopqrstuvwxyz", "")
+	keys, _ := secretkey.NewKeys(contractSecret, "")
 	svcs := []*account.Service{newAccounts(t, stores[0], keys, 30*time.Second, 0, clk), newAccounts(t, stores[1], keys, 30*time.Second, 0, clk)}
 	u, _ := stores[0].User(ctx, "alice")
 	tok, err := svcs[0].StartSession(ctx, u)

@@ -5,8 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"maps"
 	"net/url"
+	"os"
 	"runtime"
 	"slices"
 	"time"
@@ -45,6 +47,9 @@ func OpenSQLite(ctx context.Context, path string) (*SQLite, error) {
 		"temp_store(MEMORY)",
 	} {
 		pragmas.Add("_pragma", p)
+	}
+	if err := createPrivate(path); err != nil {
+		return nil, fmt.Errorf("open database %s: %w (check that the directory exists and is writable by this user)", path, err)
 	}
 	wq := url.Values{"_txlock": {"immediate"}}
 	for k, v := range pragmas {
@@ -434,4 +439,20 @@ func (s *SQLite) DeleteStaleAttempts(ctx context.Context, now time.Time) (int64,
 		return 0, fmt.Errorf("delete stale attempts: %w", err)
 	}
 	return res.RowsAffected()
+}
+
+// createPrivate creates the database file readable by its owner only
+// (0600), when it does not exist yet: it holds password hashes and refresh
+// token hashes. SQLite gives the -wal and -shm files it creates next to it
+// the database file's mode, so they are private too. An existing file
+// keeps its mode: whoever made it chose it.
+func createPrivate(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return f.Close()
 }

@@ -4,8 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -16,6 +18,32 @@ func TestSQLiteOpenErrors(t *testing.T) {
 	}
 	if !strings.Contains(err.Error(), "writable") {
 		t.Errorf("got %v, want a hint about the directory", err)
+	}
+}
+
+// Issue 14 item 7: the database and the -wal and -shm files SQLite makes
+// next to it hold password and token hashes: owner only, whatever the umask.
+func TestSQLiteFilesArePrivate(t *testing.T) {
+	old := syscall.Umask(0o022)
+	defer syscall.Umask(old)
+	path := filepath.Join(t.TempDir(), "auth.db")
+	s, err := OpenSQLite(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	// A write makes sure the WAL and its index exist.
+	if _, err := s.w.Exec(`CREATE TABLE probe (x)`); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{path, path + "-wal", path + "-shm"} {
+		fi, err := os.Stat(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if mode := fi.Mode().Perm(); mode != 0o600 {
+			t.Errorf("%s: got mode %04o, want 0600", filepath.Base(name), mode)
+		}
 	}
 }
 

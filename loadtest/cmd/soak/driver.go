@@ -209,7 +209,7 @@ func (d *driver) apiLogout(ctx context.Context, s apiSession) {
 
 func sessionCookie(cookies []*http.Cookie) *http.Cookie {
 	for _, c := range cookies {
-		if c.Name == "session" || c.Name == "__Host-session" {
+		if c.Name == "jwtms_session" || c.Name == "__Host-jwtms_session" {
 			return c
 		}
 	}

@@ -9,12 +9,11 @@ import (
 	"time"
 
 	"github.com/jwt-micro-system/shared/secretkey"
+	"github.com/jwt-micro-system/shared/servicetest"
 )
 
-const (
-	testSecret  = "t3st-s3cret-0123456789-abcdefghijklmnop"
-	otherSecret = "0ther-s3cret-0123456789-ABCDEFGHIJKLMNOP"
-)
+// Test secrets are fresh for every run, as the secret policy wants them.
+var testSecret, otherSecret = servicetest.NewSecret(), servicetest.NewSecret()
 
 // stubAuth answers TokenKey only.
 type stubAuth struct {

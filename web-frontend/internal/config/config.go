@@ -7,10 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/netip"
 	"net/url"
 	"strings"
 
+	"github.com/jwt-micro-system/shared/envfile"
+	"github.com/jwt-micro-system/shared/httpserve"
 	"github.com/jwt-micro-system/shared/jwtauth"
 	"github.com/jwt-micro-system/shared/secretkey"
 	"github.com/sethvargo/go-envconfig"
@@ -25,6 +28,10 @@ type Config struct {
 	Issuer            string   `env:"ISSUER, default=auth-api"`
 	Audience          string   `env:"JWT_AUDIENCE"`
 	Port              int      `env:"PORT, default=8080"`
+	ListenAddress     string   `env:"LISTEN_ADDRESS"`
+	AllowedHosts      string   `env:"ALLOWED_HOSTS"`
+	MetricsAddress    string   `env:"METRICS_ADDRESS"`
+	MetricsToken      string   `env:"METRICS_TOKEN"`
 	LogLevel          string   `env:"LOG_LEVEL, default=info"`
 	TrustedProxies    []string `env:"TRUSTED_PROXIES"`
 	AuthAPIURL        string   `env:"AUTH_API_URL, default=http://localhost:10000"`
@@ -38,6 +45,10 @@ type Settings struct {
 	Issuer         string
 	Audience       string
 	Port           int
+	ListenAddress  string   // LISTEN_ADDRESS; empty: every interface
+	AllowedHosts   []string // ALLOWED_HOSTS; nil: any Host
+	MetricsAddress string   // METRICS_ADDRESS; empty: /metrics on the service port
+	MetricsToken   string   // METRICS_TOKEN; empty: /metrics open
 	LogLevel       slog.Level
 	TrustedProxies []netip.Prefix
 	AuthAPIURL     *url.URL
@@ -45,11 +56,26 @@ type Settings struct {
 	InstanceName   string // empty when unset
 }
 
+// MinMetricsTokenLen is the shortest METRICS_TOKEN accepted.
+const MinMetricsTokenLen = 16
+
+// FileVariables returns the variables that may instead be read from the
+// file their _FILE variable names (SECRET_KEY_FILE=/run/secrets/secret_key,
+// as Docker secrets are mounted); see envfile.WithFiles.
+func FileVariables() []string {
+	return []string{"SECRET_KEY", "SECRET_KEY_PREVIOUS", "METRICS_TOKEN"}
+}
+
 // Load reads the configuration through getenv (os.Getenv in production, a
-// map in tests) and validates it.
+// map in tests) and validates it. Each variable of FileVariables may come
+// from the file its _FILE variable names instead.
 func Load(getenv func(string) string) (*Settings, error) {
+	getenv, err := envfile.WithFiles(getenv, FileVariables()...)
+	if err != nil {
+		return nil, err
+	}
 	var c Config
-	err := envconfig.ProcessWith(context.Background(), &envconfig.Config{
+	err = envconfig.ProcessWith(context.Background(), &envconfig.Config{
 		Target: &c,
 		Lookuper: envconfig.LookuperFunc(func(key string) (string, bool) {
 			v := getenv(key)
@@ -105,6 +131,22 @@ func (c Config) Validate() (*Settings, error) {
 	if s.TrustedProxies, err = ParseProxies(strings.Join(c.TrustedProxies, ",")); err != nil {
 		errs = append(errs, err)
 	}
+	if s.ListenAddress, err = httpserve.ParseListenAddress(c.ListenAddress); err != nil {
+		errs = append(errs, err)
+	}
+	if s.AllowedHosts, err = httpserve.ParseAllowedHosts(c.AllowedHosts); err != nil {
+		errs = append(errs, err)
+	}
+	if c.MetricsAddress != "" {
+		if _, port, err := net.SplitHostPort(c.MetricsAddress); err != nil || port == "" {
+			add("METRICS_ADDRESS=%q is not host:port: use e.g. 127.0.0.1:9101 (or :9101 for every interface)", c.MetricsAddress)
+		}
+	}
+	s.MetricsAddress = c.MetricsAddress
+	if c.MetricsToken != "" && len(c.MetricsToken) < MinMetricsTokenLen {
+		add("METRICS_TOKEN is too short (%d bytes, need at least %d); generate one with: openssl rand -base64 32", len(c.MetricsToken), MinMetricsTokenLen)
+	}
+	s.MetricsToken = c.MetricsToken
 	u, err := url.Parse(strings.TrimSpace(c.AuthAPIURL))
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
 		add("AUTH_API_URL must be an http(s) URL such as http://auth-api:10000, got %q", c.AuthAPIURL)

@@ -7,9 +7,11 @@ import (
 	"testing"
 
 	"github.com/jwt-micro-system/shared/envfile"
+	"github.com/jwt-micro-system/shared/servicetest"
 )
 
-const goodSecret = "t3st-s3cret-0123456789-abcdefghijklmnop"
+// goodSecret is fresh for every run, as the secret policy wants it.
+var goodSecret = servicetest.NewSecret()
 
 func getenvOf(m map[string]string) func(string) string {
 	return func(k string) string { return m[k] }
@@ -24,7 +26,21 @@ func TestLoad(t *testing.T) {
 		{"defaults", nil, nil},
 		{"missing secret", map[string]string{"SECRET_KEY": ""}, []string{"SECRET_KEY is not set"}},
 		{"short secret", map[string]string{"SECRET_KEY": "short"}, []string{"SECRET_KEY is too short"}},
-		{"placeholder secret", map[string]string{"SECRET_KEY": "supersecret"}, []string{"SECRET_KEY is a published placeholder"}},
+		{"placeholder secret", map[string]string{"SECRET_KEY": "supersecret"}, []string{"SECRET_KEY is a published example"}},
+		// Issue 14 item 1: published examples that started.
+		{"jwt.io secret", map[string]string{"SECRET_KEY": "a-string-secret-at-least-256-bits-long"}, []string{"SECRET_KEY", "openssl rand -base64 48"}},
+		{"supersecretkey x3", map[string]string{"SECRET_KEY": "supersecretkeysupersecretkeysupersecretkey"}, []string{"SECRET_KEY", "openssl rand -base64 48"}},
+		{"words", map[string]string{"SECRET_KEY": "my-jwt-signing-key-for-production-2024!"}, []string{"SECRET_KEY is not random enough"}},
+		// _FILE variables (Docker secrets).
+		{"secret and secret file", map[string]string{"SECRET_KEY_FILE": "/run/secrets/secret_key"}, []string{"both SECRET_KEY and SECRET_KEY_FILE are set"}},
+		// Issue 14 items 6 and 9.
+		{"listen address", map[string]string{"LISTEN_ADDRESS": "127.0.0.1"}, nil},
+		{"bad listen address", map[string]string{"LISTEN_ADDRESS": "everywhere"}, []string{"LISTEN_ADDRESS"}},
+		{"allowed hosts", map[string]string{"ALLOWED_HOSTS": "login.example.com,localhost"}, nil},
+		{"bad allowed hosts", map[string]string{"ALLOWED_HOSTS": "https://login.example.com"}, []string{"ALLOWED_HOSTS"}},
+		{"metrics address", map[string]string{"METRICS_ADDRESS": "127.0.0.1:9101"}, nil},
+		{"bad metrics address", map[string]string{"METRICS_ADDRESS": "9101"}, []string{"METRICS_ADDRESS"}},
+		{"short metrics token", map[string]string{"METRICS_TOKEN": "short"}, []string{"METRICS_TOKEN is too short"}},
 		{"bad previous", map[string]string{"SECRET_KEY_PREVIOUS": "short"}, []string{"SECRET_KEY_PREVIOUS"}},
 		{"bad port", map[string]string{"PORT": "http"}, []string{"PORT must be"}},
 		{"port too big", map[string]string{"PORT": "70000"}, []string{"PORT must be"}},
@@ -70,6 +86,30 @@ func TestLoad(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestLoadFromFiles(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	prev := servicetest.NewSecret()
+	s, err := Load(getenvOf(map[string]string{
+		"SECRET_KEY_FILE":          write("secret_key", goodSecret+"\n"),
+		"SECRET_KEY_PREVIOUS_FILE": write("previous", prev+"\n"),
+		"METRICS_TOKEN_FILE":       write("metrics", "scrape-0123456789-token\n"),
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, ok := s.Keys.Previous()
+	if string(s.Keys.Current().Secret()) != goodSecret || !ok || string(p.Secret()) != prev || s.MetricsToken != "scrape-0123456789-token" {
+		t.Errorf("the _FILE values were not used: %+v", s)
 	}
 }
 

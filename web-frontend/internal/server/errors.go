@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/jwt-micro-system/shared/jwtauth"
 	"github.com/jwt-micro-system/web-frontend/internal/authclient"
 	"github.com/jwt-micro-system/web-frontend/internal/i18n"
 	"github.com/jwt-micro-system/web-frontend/internal/session"
@@ -65,7 +64,7 @@ func problemOf(err error) problem {
 		return problem{status: http.StatusBadRequest, key: "err_too_long", code: "bad_request", msg: "The username or password is too long."}
 	case errors.Is(err, errBadBearer):
 		return problem{status: http.StatusUnauthorized, code: "invalid_token",
-			msg: "The bearer token is invalid (" + string(jwtauth.ReasonOf(err)) + "); log in again to get a new one."}
+			msg: "The bearer token is invalid or has expired; log in again to get a new one."}
 	case errors.Is(err, session.ErrNoSession):
 		return problem{status: http.StatusUnauthorized, key: "msg_expired", code: "login_required", msg: "Log in first: send the session cookie or an Authorization: Bearer token."}
 	case errors.Is(err, session.ErrExpired):

@@ -80,6 +80,9 @@ func responseHeaders(opts Options) headerSet {
 		"Permissions-Policy", "camera=(), microphone=(), geolocation=()",
 		"Cache-Control", "no-store",
 	)
+	if opts.HSTS {
+		s = s.with("Strict-Transport-Security", hsts)
+	}
 	if opts.Instance != "" {
 		s = s.with("X-Instance", opts.Instance)
 	}

@@ -22,17 +22,17 @@ import (
 	"github.com/jwt-micro-system/shared/jwtauth"
 
 	"github.com/jwt-micro-system/shared/secretkey"
+	"github.com/jwt-micro-system/shared/servicetest"
 	"github.com/jwt-micro-system/web-frontend/internal/authclient"
 	"github.com/jwt-micro-system/web-frontend/internal/config"
 	"github.com/jwt-micro-system/web-frontend/internal/requestid"
 	"github.com/jwt-micro-system/web-frontend/internal/session"
 )
 
-const (
-	testSecret  = "t3st-s3cret-0123456789-abcdefghijklmnop"
-	otherSecret = "0ther-s3cret-0123456789-ABCDEFGHIJKLMNOP"
-	tokenTTL    = 30 * time.Minute
-)
+const tokenTTL = 30 * time.Minute
+
+// Test secrets are fresh for every run, as the secret policy wants them.
+var testSecret, otherSecret = servicetest.NewSecret(), servicetest.NewSecret()
 
 // clock is a fake clock shared by the fake auth-api, the Verifier and the
 // server, so expiry is tested without sleeping.
@@ -352,6 +352,8 @@ type envConfig struct {
 	authSecret       string // the fake auth-api's key (default testSecret)
 	insecure         bool
 	trusted          string
+	allowedHosts     []string // Options.AllowedHosts
+	metricsToken     string   // Options.MetricsToken
 }
 
 type syncBuffer struct {
@@ -407,7 +409,8 @@ func newEnv(tb testing.TB, cfg envConfig) *env {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	e.opts = Options{Keys: e.keys, Issuer: jwtauth.DefaultIssuer, TrustedProxies: proxies, Version: "test"}
+	e.opts = Options{Keys: e.keys, Issuer: jwtauth.DefaultIssuer, TrustedProxies: proxies, Version: "test",
+		HSTS: !cfg.insecure, AllowedHosts: cfg.allowedHosts, MetricsToken: cfg.metricsToken}
 	var logw io.Writer = e.logs
 	e.log = slog.New(requestid.LogHandler(slog.NewJSONHandler(logw, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	auth := authclient.New(u, nil)

@@ -15,6 +15,10 @@ import (
 	"github.com/jwt-micro-system/web-frontend/internal/session"
 )
 
+// hsts is the Strict-Transport-Security value: a year, this host only (a
+// sibling site on plain http is not ours to break).
+const hsts = "max-age=31536000"
+
 // recoverPanics turns a panic in a handler into a logged 500 page instead
 // of a dropped connection. It is a last resort: handlers do not panic.
 func recoverPanics(log *slog.Logger, rd *renderer) func(http.Handler) http.Handler {
@@ -199,7 +203,11 @@ func requireSession(mode authMode, verifier *jwtauth.Verifier, sessions *session
 			if tok, ok := bearerToken(r); ok && mode == apiMode {
 				claims, err := verifier.Verify(tok)
 				if err != nil {
-					metrics.Session("invalid", "bearer_"+string(jwtauth.ReasonOf(err)))
+					reason := string(jwtauth.ReasonOf(err))
+					metrics.Session("invalid", "bearer_"+reason)
+					// The reason is for the log; the client learns no more
+					// than that the token was refused.
+					rd.log.InfoContext(r.Context(), "bearer token refused", "reason", reason)
 					writeAPIError(w, fmt.Errorf("%w: %w", errBadBearer, err))
 					return
 				}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
+	"github.com/jwt-micro-system/shared/httpserve"
 )
 
 // routes is the one place that lists every route and its middleware.
@@ -24,7 +25,9 @@ func routes(log *slog.Logger, opts Options, d Deps) http.Handler {
 	// Open to everyone: health, metrics, static assets, the login flow.
 	r.Get("/healthz", handleHealthz())
 	r.Get("/readyz", handleReadyz(log, d.Auth, opts))
-	r.Method(http.MethodGet, "/metrics", d.Metrics.Handler())
+	if !opts.MetricsSeparate {
+		r.Method(http.MethodGet, "/metrics", httpserve.RequireBearer(opts.MetricsToken, "METRICS_TOKEN", d.Metrics.Handler()))
+	}
 	r.Get("/static/*", handleStatic(rd, d.Static))
 	r.Get("/login", handleLoginPage(rd, d.Sessions))
 	r.Post("/login", handleLogin(log, rd, d.Auth, d.Sessions, opts.TrustedProxies))

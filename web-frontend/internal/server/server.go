@@ -11,6 +11,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/jwt-micro-system/shared/httpserve"
 	"github.com/jwt-micro-system/shared/jwtauth"
 
 	"github.com/jwt-micro-system/shared/secretkey"
@@ -46,6 +47,17 @@ type Options struct {
 	// Instance, when set, is sent as X-Instance on every response, to
 	// show which replica answered.
 	Instance string
+	// HSTS adds Strict-Transport-Security to every response (set with
+	// COOKIE_SECURE=true: the site is served over https).
+	HSTS bool
+	// AllowedHosts are the Host names the service answers for (port
+	// ignored); nil answers any.
+	AllowedHosts []string
+	// MetricsToken, when set, is the bearer token /metrics requires.
+	MetricsToken string
+	// MetricsSeparate leaves /metrics off this handler; main serves it on
+	// METRICS_ADDRESS.
+	MetricsSeparate bool
 }
 
 // Deps are the collaborators of the server, built once at start.
@@ -70,5 +82,5 @@ func NewServer(log *slog.Logger, opts Options, deps Deps) http.Handler {
 		deps.Now = time.Now
 	}
 	log = slog.New(requestid.LogHandler(log.Handler()))
-	return routes(log, opts, deps)
+	return httpserve.CheckHost(opts.AllowedHosts, routes(log, opts, deps))
 }

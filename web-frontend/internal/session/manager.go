@@ -129,6 +129,9 @@ func (m *Manager) Load(w http.ResponseWriter, r *http.Request) (*Auth, error) {
 	if !ok {
 		return nil, ErrNoSession
 	}
+	if errors.Is(err, errTwoSessions) {
+		return nil, m.refuse(ctx, w, "invalid", "two_cookies", err)
+	}
 	if err != nil {
 		return nil, m.refuse(ctx, w, "invalid", "cookie", err)
 	}
@@ -236,13 +239,20 @@ func (m *Manager) Clear(w http.ResponseWriter) {
 	http.SetCookie(w, m.codec.ClearCookie())
 }
 
+// errTwoSessions: the request carries more than one session cookie that
+// opens under our key.
+var errTwoSessions = fmt.Errorf("%w: more than one session cookie", ErrInvalid)
+
 // cookie opens the session cookie of r. ok is false when there is none.
-// When the browser sends several cookies of our name (one planted by a
-// sibling site under another path, say), the first that opens under our
-// key wins: junk next to a real session does not end it.
+// When the browser sends several cookies of our name, those that do not
+// open under our key are ignored (junk next to a real session does not end
+// it), but two that do are refused: one was planted (by a sibling site,
+// under a more specific path, to log the victim into the planter's
+// account), and which one the browser sends first is not ours to guess.
 func (m *Manager) cookie(r *http.Request) (s Session, ok bool, err error) {
 	cookies := r.CookiesNamed(m.codec.Name())
 	err = ErrInvalid
+	opened := 0
 	for i, ck := range cookies {
 		if i == maxCookies {
 			break
@@ -251,9 +261,17 @@ func (m *Manager) cookie(r *http.Request) (s Session, ok bool, err error) {
 			continue
 		}
 		ok = true
-		if s, err = m.open(ck.Value); err == nil {
-			return s, true, nil
+		one, derr := m.open(ck.Value)
+		if derr != nil {
+			continue
 		}
+		if opened++; opened > 1 {
+			return Session{}, true, errTwoSessions
+		}
+		s = one
+	}
+	if opened == 1 {
+		return s, true, nil
 	}
 	return Session{}, ok, err
 }

@@ -227,6 +227,20 @@ func TestLoad(t *testing.T) {
 		{name: "a real session then junk", cookies: func(h *harness, t tokensOf) []*http.Cookie {
 			return []*http.Cookie{h.cookie(t.tb(), t.Tokens), {Name: h.codec.Name(), Value: "junk"}}
 		}, outcome: "ok/"},
+		// Issue 14 item 8: a second real session, planted by a sibling
+		// site under a more specific path, was taken when it came first.
+		{name: "planted session first", cookies: func(h *harness, t tokensOf) []*http.Cookie {
+			return []*http.Cookie{h.cookie(t.tb(), h.auth.pair()), h.cookie(t.tb(), t.Tokens)}
+		}, wantErr: ErrExpired, want: cleared, outcome: "invalid/two_cookies"},
+		{name: "planted session second", cookies: func(h *harness, t tokensOf) []*http.Cookie {
+			return []*http.Cookie{h.cookie(t.tb(), t.Tokens), {Name: h.codec.Name(), Value: "junk"}, h.cookie(t.tb(), h.auth.pair())}
+		}, wantErr: ErrExpired, want: cleared, outcome: "invalid/two_cookies"},
+		{name: "the same session twice", cookies: func(h *harness, t tokensOf) []*http.Cookie {
+			return []*http.Cookie{h.cookie(t.tb(), t.Tokens), h.cookie(t.tb(), t.Tokens)}
+		}, wantErr: ErrExpired, want: cleared, outcome: "invalid/two_cookies"},
+		{name: "another app's plain session cookie", cookies: func(h *harness, t tokensOf) []*http.Cookie {
+			return []*http.Cookie{{Name: "session", Value: "other-app"}, h.cookie(t.tb(), t.Tokens)}
+		}, outcome: "ok/"},
 		{name: "two junk cookies", cookies: func(h *harness, _ tokensOf) []*http.Cookie {
 			return []*http.Cookie{{Name: h.codec.Name(), Value: "junk"}, {Name: h.codec.Name(), Value: "more-junk"}}
 		}, wantErr: ErrExpired, want: cleared},

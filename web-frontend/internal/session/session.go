@@ -33,10 +33,13 @@ const Purpose = "web-frontend/session-cookie/v1"
 const MaxValueLen = 3800
 
 // Cookie names: the __Host- prefix makes browsers insist on Secure, Path=/
-// and no Domain, so a sibling subdomain cannot plant or overwrite it.
+// and no Domain, so a sibling subdomain cannot plant or overwrite it. Over
+// plain http (COOKIE_SECURE=false) that prefix is not allowed, so the name
+// is one no other application uses: another app on the same host that sets
+// its own "session" cookie neither clobbers ours nor is taken for it.
 const (
-	SecureName   = "__Host-session"
-	InsecureName = "session"
+	SecureName   = "__Host-jwtms_session"
+	InsecureName = "jwtms_session"
 )
 
 // version is the first byte of every sealed cookie.

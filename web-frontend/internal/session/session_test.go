@@ -11,12 +11,11 @@ import (
 	"github.com/jwt-micro-system/shared/jwtauth"
 
 	"github.com/jwt-micro-system/shared/secretkey"
+	"github.com/jwt-micro-system/shared/servicetest"
 )
 
-const (
-	testSecret  = "t3st-s3cret-0123456789-abcdefghijklmnop"
-	otherSecret = "0ther-s3cret-0123456789-ABCDEFGHIJKLMNOP"
-)
+// Test secrets are fresh for every run, as the secret policy wants them.
+var testSecret, otherSecret = servicetest.NewSecret(), servicetest.NewSecret()
 
 func mustCodec(tb testing.TB, current, previous string, secure bool) *Codec {
 	tb.Helper()
@@ -117,8 +116,9 @@ func TestCookieAttributes(t *testing.T) {
 		secure   bool
 		wantName string
 	}{
-		{true, "__Host-session"},
-		{false, "session"},
+		{true, "__Host-jwtms_session"},
+		// Issue 14 item 8: not the plain "session" other apps use.
+		{false, "jwtms_session"},
 	}
 	for _, tt := range tests {
 		c := mustCodec(t, testSecret, "", tt.secure)
@@ -223,7 +223,7 @@ func FuzzSessionDecode(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	foreign, _ := mustCodec(f, "f0reign-s3cret-0123456789-abcdefghijklmn", "", true).Encode(realisticSession())
+	foreign, _ := mustCodec(f, servicetest.NewSecret(), "", true).Encode(realisticSession())
 	for _, seed := range []string{good, good[:len(good)/2], foreign, "", "AQ", "AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", strings.Repeat("-_", 100)} {
 		f.Add(seed)
 	}

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/jwt-micro-system/shared/secretkey"
 )
 
 var t0 = time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
@@ -142,4 +144,36 @@ func BenchmarkRevoked(b *testing.B) {
 			}
 		}
 	})
+}
+
+func TestFeedKeys(t *testing.T) {
+	cur, err := secretkey.NewKeys("feed-test-secret-0123456789-abcdefghij", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rot, err := secretkey.NewKeys("feed-test-secret-new-0123456789-abcdef", "feed-test-secret-0123456789-abcdefghij")
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, _ := FeedKey(cur)
+	fresh, _ := FeedKey(rot)
+	fkCur, _ := NewFeedKeys(cur)
+	fkRot, _ := NewFeedKeys(rot)
+	for _, tt := range []struct {
+		name      string
+		fk        *FeedKeys
+		presented string
+		want      bool
+	}{
+		{"own key", fkCur, old, true},
+		{"new key before the rotation", fkCur, fresh, false},
+		{"old key during the rotation", fkRot, old, true},
+		{"new key during the rotation", fkRot, fresh, true},
+		{"empty", fkCur, "", false},
+		{"prefix", fkCur, old[:10], false},
+	} {
+		if got := tt.fk.Accepts(tt.presented); got != tt.want {
+			t.Errorf("%s: Accepts = %v, want %v", tt.name, got, tt.want)
+		}
+	}
 }

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jwt-micro-system/shared/jwtauth"
+	"github.com/jwt-micro-system/shared/revocation"
 	"golang.org/x/crypto/bcrypt"
 )
 
@@ -67,6 +69,14 @@ type Config struct {
 	BcryptCost int
 	// RefreshTokenTTL is how long a refresh family lives after its login.
 	RefreshTokenTTL time.Duration
+	// AccessTokenTTL is the access token lifetime: a revoked session is
+	// remembered until its last access token has expired (this long, plus
+	// the largest verifier leeway, after the revocation). 30 minutes when
+	// zero.
+	AccessTokenTTL time.Duration
+	// Revocations, when set, receives this process's revocations at once
+	// (the store has them for the other replicas).
+	Revocations *revocation.Set
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 	// Log receives the service's own events (bootstrap admin, cleanup);
@@ -78,11 +88,13 @@ type Config struct {
 // sessions (families, rotation, reuse detection), the bootstrap admin and
 // the cleanup of expired tokens. It is safe for concurrent use.
 type Service struct {
-	store Store
-	cost  int
-	ttl   time.Duration
-	now   func() time.Time
-	log   *slog.Logger
+	store     Store
+	cost      int
+	ttl       time.Duration
+	accessTTL time.Duration
+	revoked   *revocation.Set // nil: nothing to tell at once
+	now       func() time.Time
+	log       *slog.Logger
 	// dummy is checked for unknown users, so that a login costs one bcrypt
 	// comparison at the configured cost whether or not the user exists.
 	dummy []byte
@@ -102,6 +114,9 @@ func New(st Store, cfg Config) (*Service, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.AccessTokenTTL <= 0 {
+		cfg.AccessTokenTTL = 30 * time.Minute
+	}
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -109,7 +124,8 @@ func New(st Store, cfg Config) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("account: dummy hash: %w", err)
 	}
-	return &Service{store: st, cost: cfg.BcryptCost, ttl: cfg.RefreshTokenTTL, now: cfg.Now, log: cfg.Log, dummy: dummy}, nil
+	return &Service{store: st, cost: cfg.BcryptCost, ttl: cfg.RefreshTokenTTL, accessTTL: cfg.AccessTokenTTL,
+		revoked: cfg.Revocations, now: cfg.Now, log: cfg.Log, dummy: dummy}, nil
 }
 
 // HashPassword returns the bcrypt hash of password at cost. It does not
@@ -150,35 +166,38 @@ func (s *Service) Authenticate(ctx context.Context, username, password string) (
 }
 
 // StartSession starts a new refresh family for u (a login) and returns its
-// first refresh token, to be handed to the client and never stored.
-func (s *Service) StartSession(ctx context.Context, u User) (refreshToken string, err error) {
+// first refresh token, to be handed to the client and never stored, and the
+// session id (the family) that its access tokens carry as sid.
+func (s *Service) StartSession(ctx context.Context, u User) (refreshToken, sid string, err error) {
 	family, err := randomString(16)
 	if err != nil {
-		return "", fmt.Errorf("token family: %w", err)
+		return "", "", fmt.Errorf("token family: %w", err)
 	}
 	token, hash, err := newRefreshToken()
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	now := s.now()
 	if err := s.store.AddRefreshToken(ctx, RefreshToken{Hash: hash, Family: family, Username: u.Username,
 		CreatedAt: now, ExpiresAt: now.Add(s.ttl)}); err != nil {
-		return "", err
+		return "", "", err
 	}
-	return token, nil
+	return token, family, nil
 }
 
 // Refresh rotates the presented refresh token: it is used up, and the
 // returned one replaces it in the same family. The user is read again, so
 // a changed role takes effect. Presenting a token that was already used
-// revokes its whole family. A refusal is a *RefreshError (ErrRefreshRefused).
-func (s *Service) Refresh(ctx context.Context, presented string) (User, string, error) {
+// revokes its whole family, and the access tokens of the session with it.
+// sid is the session (family) of the new pair. A refusal is a *RefreshError
+// (ErrRefreshRefused).
+func (s *Service) Refresh(ctx context.Context, presented string) (u User, next, sid string, err error) {
 	if presented == "" || len(presented) > MaxRefreshTokenLen {
-		return User{}, "", &RefreshError{Outcome: OutcomeUnknown}
+		return User{}, "", "", &RefreshError{Outcome: OutcomeUnknown}
 	}
 	next, nextHash, err := newRefreshToken()
 	if err != nil {
-		return User{}, "", err
+		return User{}, "", "", err
 	}
 	now := s.now()
 	old, err := s.store.RotateRefreshToken(ctx, hashRefreshToken(presented),
@@ -190,37 +209,111 @@ func (s *Service) Refresh(ctx context.Context, presented string) (User, string, 
 			outcome = OutcomeUnknown
 		case errors.Is(err, ErrTokenReused):
 			outcome = OutcomeReused
+			// A stolen token may be in use: its access tokens go too.
+			if rerr := s.revokeSessions(ctx, old.Family); rerr != nil {
+				return User{}, "", "", rerr
+			}
 		case errors.Is(err, ErrTokenRevoked):
 			outcome = OutcomeRevoked
 		case errors.Is(err, ErrTokenExpired):
 			outcome = OutcomeExpired
 		default:
-			return User{}, "", err
+			return User{}, "", "", err
 		}
-		return User{}, "", &RefreshError{Outcome: outcome, Username: old.Username, Family: old.Family, Err: err}
+		return User{}, "", "", &RefreshError{Outcome: outcome, Username: old.Username, Family: old.Family, Err: err}
 	}
-	u, err := s.store.User(ctx, old.Username)
+	u, err = s.store.User(ctx, old.Username)
 	if errors.Is(err, ErrNotFound) {
-		return User{}, "", &RefreshError{Outcome: OutcomeUnknown, Username: old.Username, Family: old.Family, Err: err}
+		return User{}, "", "", &RefreshError{Outcome: OutcomeUnknown, Username: old.Username, Family: old.Family, Err: err}
 	}
 	if err != nil {
-		return User{}, "", err
+		return User{}, "", "", err
 	}
-	return u, next, nil
+	return u, next, old.Family, nil
 }
 
-// EndSession revokes the family of the presented refresh token (a logout).
-// It reports whether there was such a token; an unknown one is not an
-// error, since the client is logged out either way.
+// EndSession revokes the family of the presented refresh token (a logout),
+// and with it every access token of the session. It reports whether there
+// was such a token; an unknown one is not an error, since the client is
+// logged out either way.
 func (s *Service) EndSession(ctx context.Context, presented string) (bool, error) {
 	if presented == "" || len(presented) > MaxRefreshTokenLen {
 		return false, nil
 	}
-	err := s.store.RevokeRefreshFamily(ctx, hashRefreshToken(presented), s.now())
+	hash := hashRefreshToken(presented)
+	family, err := s.store.Family(ctx, hash)
+	if errors.Is(err, ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if err := s.revokeSessions(ctx, family); err != nil {
+		return false, err
+	}
+	err = s.store.RevokeRefreshFamily(ctx, hash, s.now())
 	if errors.Is(err, ErrNotFound) {
 		return false, nil
 	}
 	return err == nil, err
+}
+
+// EndAllSessions revokes every session of username (sign out everywhere):
+// its refresh families and their access tokens. It reports how many
+// sessions it ended.
+func (s *Service) EndAllSessions(ctx context.Context, username string) (int, error) {
+	families, err := s.store.Families(ctx, username)
+	if err != nil {
+		return 0, err
+	}
+	if err := s.revokeSessions(ctx, families...); err != nil {
+		return 0, err
+	}
+	if err := s.store.RevokeUserRefreshTokens(ctx, username, s.now()); err != nil {
+		return 0, err
+	}
+	return len(families), nil
+}
+
+// revokeSessions records the sessions as revoked until the last access
+// token they may hold has expired (the access token lifetime plus the
+// largest leeway any verifier allows), in the store for every replica and
+// in this process's set at once. It comes before the refresh tokens are
+// revoked or deleted, so that a failure leaves the session whole rather
+// than half ended.
+func (s *Service) revokeSessions(ctx context.Context, sids ...string) error {
+	if len(sids) == 0 {
+		return nil
+	}
+	until := s.now().Add(s.accessTTL + jwtauth.MaxLeeway)
+	entries := make([]revocation.Entry, len(sids))
+	for i, sid := range sids {
+		entries[i] = revocation.Entry{SessionID: sid, ExpiresAt: until}
+	}
+	if err := s.store.AddRevocations(ctx, entries); err != nil {
+		return err
+	}
+	if s.revoked != nil {
+		s.revoked.Add(entries...)
+	}
+	return nil
+}
+
+// MaxRevocationsPage bounds the revocations one RevocationsSince returns.
+const MaxRevocationsPage = 1000
+
+// RevocationsSince returns the revoked sessions recorded after cursor (0:
+// all that have not expired), at most MaxRevocationsPage of them: what the
+// revocation feed serves, and what every replica follows.
+func (s *Service) RevocationsSince(ctx context.Context, cursor int64) (revocation.Page, error) {
+	if cursor < 0 {
+		cursor = 0
+	}
+	entries, next, more, err := s.store.Revocations(ctx, cursor, s.now(), MaxRevocationsPage)
+	if err != nil {
+		return revocation.Page{}, err
+	}
+	return revocation.Page{Revocations: entries, Cursor: next, More: more}, nil
 }
 
 // ValidatePasswordChange checks a password change without looking at any
@@ -240,8 +333,8 @@ func ValidatePasswordChange(current, next string) error {
 }
 
 // ChangePassword sets a new password for username after checking the
-// current one (ErrWrongPassword), and revokes every refresh token of the
-// user. ErrNotFound when the user no longer exists; ErrInvalid for a
+// current one (ErrWrongPassword), and revokes every session of the user:
+// its refresh tokens and their access tokens. ErrNotFound when the user no longer exists; ErrInvalid for a
 // change ValidatePasswordChange refuses.
 func (s *Service) ChangePassword(ctx context.Context, username, current, next string) error {
 	if err := ValidatePasswordChange(current, next); err != nil {
@@ -256,6 +349,13 @@ func (s *Service) ChangePassword(ctx context.Context, username, current, next st
 	}
 	hash, err := HashPassword(next, s.cost)
 	if err != nil {
+		return err
+	}
+	families, err := s.store.Families(ctx, u.Username)
+	if err != nil {
+		return err
+	}
+	if err := s.revokeSessions(ctx, families...); err != nil {
 		return err
 	}
 	return s.store.SetPassword(ctx, u.Username, hash)
@@ -299,7 +399,9 @@ func (s *Service) Users(ctx context.Context) ([]User, error) {
 }
 
 // DeleteUser removes username, on behalf of the user by, and revokes its
-// refresh tokens. Nobody can delete their own account (ErrDeleteSelf), so
+// sessions: refresh tokens and access tokens, so that a token of the
+// deleted account is refused even once an account of the same name exists
+// again. Nobody can delete their own account (ErrDeleteSelf), so
 // the last admin cannot lock everyone out by accident; ErrNotFound.
 func (s *Service) DeleteUser(ctx context.Context, username, by string) error {
 	if err := ValidateUsername(username); err != nil {
@@ -307,6 +409,13 @@ func (s *Service) DeleteUser(ctx context.Context, username, by string) error {
 	}
 	if strings.EqualFold(username, by) {
 		return ErrDeleteSelf
+	}
+	families, err := s.store.Families(ctx, username)
+	if err != nil {
+		return err
+	}
+	if err := s.revokeSessions(ctx, families...); err != nil {
+		return err
 	}
 	return s.store.DeleteUser(ctx, username)
 }
@@ -373,6 +482,12 @@ func (s *Service) cleanupOnce(ctx context.Context, also []func(time.Time)) {
 		s.log.Error("delete expired refresh tokens", "err", err)
 	} else if n > 0 {
 		s.log.Info("deleted expired refresh tokens", "count", n)
+	}
+	n, err = s.store.DeleteExpiredRevocations(ctx, s.now())
+	if err != nil && ctx.Err() == nil {
+		s.log.Error("delete expired revocations", "err", err)
+	} else if n > 0 {
+		s.log.Info("deleted expired revocations", "count", n)
 	}
 	now := s.now()
 	for _, f := range also {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"github.com/jwt-micro-system/shared/revocation"
 )
 
 // Errors a Store returns; callers test them with errors.Is.
@@ -72,4 +74,24 @@ type Store interface {
 	RevokeRefreshFamily(ctx context.Context, hash []byte, now time.Time) error
 	// DeleteExpiredRefreshTokens removes tokens that expired before now.
 	DeleteExpiredRefreshTokens(ctx context.Context, now time.Time) (int64, error)
+	// Family returns the family of the refresh token with this hash;
+	// ErrNotFound.
+	Family(ctx context.Context, hash []byte) (string, error)
+	// RevokeUserRefreshTokens revokes every refresh token of the user (any
+	// case); a user without tokens is not an error.
+	RevokeUserRefreshTokens(ctx context.Context, username string, now time.Time) error
+	// Families lists the refresh families of the user (any case) that still
+	// have a stored token.
+	Families(ctx context.Context, username string) ([]string, error)
+
+	// AddRevocations records revoked sessions, each under a new cursor
+	// value greater than every one committed before it.
+	AddRevocations(ctx context.Context, entries []revocation.Entry) error
+	// Revocations returns, in cursor order, up to limit revocations
+	// recorded after cursor (0: from the first), leaving out those that
+	// expired by now; next is the cursor to continue from, and more says
+	// whether the limit cut the answer short.
+	Revocations(ctx context.Context, cursor int64, now time.Time, limit int) (entries []revocation.Entry, next int64, more bool, err error)
+	// DeleteExpiredRevocations removes revocations that expired by now.
+	DeleteExpiredRevocations(ctx context.Context, now time.Time) (int64, error)
 }

@@ -54,12 +54,12 @@ func handleLogin(accounts *account.Service, iss *jwtauth.Issuer, lim *bruteforce
 			return
 		}
 		lim.Succeeded(username, addr)
-		access, _, err := iss.Issue(u.Username, u.Role)
+		refresh, sid, err := accounts.StartSession(ctx, u)
 		if err != nil {
 			fail(c, err)
 			return
 		}
-		refresh, err := accounts.StartSession(ctx, u)
+		access, _, err := iss.IssueSession(u.Username, u.Role, sid)
 		if err != nil {
 			fail(c, err)
 			return
@@ -109,7 +109,7 @@ func handleRefresh(accounts *account.Service, iss *jwtauth.Issuer, m *metrics) g
 		}
 		ctx, cancel := timeout(c)
 		defer cancel()
-		u, next, err := accounts.Refresh(ctx, presented)
+		u, next, sid, err := accounts.Refresh(ctx, presented)
 		var refused *account.RefreshError
 		if errors.As(err, &refused) {
 			m.refresh(refused.Outcome)
@@ -127,7 +127,7 @@ func handleRefresh(accounts *account.Service, iss *jwtauth.Issuer, m *metrics) g
 			fail(c, err)
 			return
 		}
-		access, _, err := iss.Issue(u.Username, u.Role)
+		access, _, err := iss.IssueSession(u.Username, u.Role, sid)
 		if err != nil {
 			fail(c, err)
 			return
@@ -138,8 +138,9 @@ func handleRefresh(accounts *account.Service, iss *jwtauth.Issuer, m *metrics) g
 	}
 }
 
-// handleLogout revokes the refresh token's family. An unknown token is not
-// an error: the client is logged out either way.
+// handleLogout revokes the refresh token's family and the access tokens of
+// that session. An unknown token is not an error: the client is logged out
+// either way.
 func handleLogout(accounts *account.Service) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		presented, aerr := decodeRefreshToken(c)

@@ -25,7 +25,7 @@ func TestCleanupDeletesExpiredTokens(t *testing.T) {
 	if err != nil || n != 0 {
 		t.Errorf("after cleanup: %d expired tokens left (%v), want 0", n, err)
 	}
-	if _, _, err := ts.accounts.Refresh(context.Background(), old.RefreshToken); !errors.Is(err, account.ErrNotFound) {
+	if _, _, _, err := ts.accounts.Refresh(context.Background(), old.RefreshToken); !errors.Is(err, account.ErrNotFound) {
 		t.Errorf("expired token: got %v, want it deleted (ErrNotFound)", err)
 	}
 	if w := ts.do(t, request{method: "POST", path: "/refresh", body: refreshBody(fresh.RefreshToken)}); w.Code != 200 {

@@ -13,7 +13,9 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/jwt-micro-system/shared/clientaddr"
 	"github.com/jwt-micro-system/shared/jwtauth"
+	"github.com/jwt-micro-system/shared/revocation"
 	"github.com/jwt-micro-system/shared/secretkey"
 
 	"github.com/jwt-micro-system/auth-api/internal/account"
@@ -34,6 +36,10 @@ type Config struct {
 	TrustedProxies []string
 	// Limits are the brute-force limits; zero fields take the defaults.
 	Limits bruteforce.Limits
+	// Revocations, when set, is the set of revoked sessions whose access
+	// tokens every bearer endpoint refuses (see account.Config and
+	// revocation.Set.Follow for how it is filled).
+	Revocations *revocation.Set
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 }
@@ -65,7 +71,19 @@ func NewServer(log *slog.Logger, cfg Config, accounts *account.Service, ready Pi
 	if err != nil {
 		return nil, err
 	}
-	ver, err := jwtauth.NewVerifier(keys, jwtauth.VerifierConfig{Issuer: cfg.Issuer, Audience: cfg.Audience, Leeway: 5 * time.Second, Now: cfg.Now})
+	vcfg := jwtauth.VerifierConfig{Issuer: cfg.Issuer, Audience: cfg.Audience, Leeway: 5 * time.Second, Now: cfg.Now}
+	if cfg.Revocations != nil {
+		vcfg.Revocations = cfg.Revocations
+	}
+	ver, err := jwtauth.NewVerifier(keys, vcfg)
+	if err != nil {
+		return nil, err
+	}
+	feedKeys, err := revocation.NewFeedKeys(keys)
+	if err != nil {
+		return nil, err
+	}
+	addrs, err := clientaddr.NewVerifier(keys)
 	if err != nil {
 		return nil, err
 	}
@@ -77,10 +95,14 @@ func NewServer(log *slog.Logger, cfg Config, accounts *account.Service, ready Pi
 	if err := engine.SetTrustedProxies(cfg.TrustedProxies); err != nil {
 		return nil, fmt.Errorf("TRUSTED_PROXIES: %w", err)
 	}
+	// c.ClientIP() answers with this header when it is set; only
+	// signedClientAddress sets it, after removing whatever the client sent.
+	engine.TrustedPlatform = verifiedClientHeader
 	lim := bruteforce.New(cfg.Limits)
 	addRoutes(engine, routeDeps{
 		log: log, cfg: cfg, accounts: accounts, ready: ready, keys: keys,
 		issuer: iss, verifier: ver, limiter: lim, metrics: newMetrics(),
+		feedKeys: feedKeys, clientAddrs: addrs,
 	})
 	return &Server{limiter: lim, engine: engine}, nil
 }

@@ -68,6 +68,9 @@ func runContract(t *testing.T, b backend) {
 		{"ConcurrentRotation", testConcurrentRotation},
 		{"ConcurrentRotationTwoStores", testConcurrentRotationTwoStores},
 		{"ReopenKeepsData", testReopenKeepsData},
+		{"Revocations", testRevocations},
+		{"RevocationsConcurrent", testRevocationsConcurrent},
+		{"Families", testFamilies},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

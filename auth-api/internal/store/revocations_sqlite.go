@@ -1,0 +1,124 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/jwt-micro-system/shared/revocation"
+)
+
+// AddRevocations implements account.Store.
+func (s *SQLite) AddRevocations(ctx context.Context, entries []revocation.Entry) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	for _, e := range entries {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO revoked_sessions (sid, expires_at) VALUES (?, ?)`,
+			e.SessionID, e.ExpiresAt.Unix()); err != nil {
+			return fmt.Errorf("record revocation: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("record revocation: %w", err)
+	}
+	return nil
+}
+
+// Revocations implements account.Store.
+func (s *SQLite) Revocations(ctx context.Context, cursor int64, now time.Time, limit int) ([]revocation.Entry, int64, bool, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT seq, sid, expires_at FROM revoked_sessions WHERE seq > ? ORDER BY seq LIMIT ?`,
+		cursor, limit+1)
+	if err != nil {
+		return nil, cursor, false, fmt.Errorf("read revocations: %w", err)
+	}
+	defer rows.Close()
+	entries := []revocation.Entry{}
+	n := 0
+	for rows.Next() {
+		if n == limit {
+			return entries, cursor, true, nil
+		}
+		n++
+		var seq, exp int64
+		var sid string
+		if err := rows.Scan(&seq, &sid, &exp); err != nil {
+			return nil, cursor, false, fmt.Errorf("read revocations: %w", err)
+		}
+		cursor = seq
+		if e := time.Unix(exp, 0).UTC(); e.After(now) {
+			entries = append(entries, revocation.Entry{SessionID: sid, ExpiresAt: e})
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, cursor, false, fmt.Errorf("read revocations: %w", err)
+	}
+	return entries, cursor, false, nil
+}
+
+// DeleteExpiredRevocations implements account.Store.
+func (s *SQLite) DeleteExpiredRevocations(ctx context.Context, now time.Time) (int64, error) {
+	res, err := s.w.ExecContext(ctx, `DELETE FROM revoked_sessions WHERE expires_at <= ?`, now.Unix())
+	if err != nil {
+		return 0, fmt.Errorf("delete expired revocations: %w", err)
+	}
+	return res.RowsAffected()
+}
+
+// Families implements account.Store.
+func (s *SQLite) Families(ctx context.Context, username string) ([]string, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT DISTINCT family FROM refresh_tokens WHERE username = ? ORDER BY family`, username)
+	if err != nil {
+		return nil, fmt.Errorf("read refresh families: %w", err)
+	}
+	defer rows.Close()
+	families := []string{}
+	for rows.Next() {
+		var f string
+		if err := rows.Scan(&f); err != nil {
+			return nil, fmt.Errorf("read refresh families: %w", err)
+		}
+		families = append(families, f)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read refresh families: %w", err)
+	}
+	return families, nil
+}
+
+// Family implements account.Store.
+func (s *SQLite) Family(ctx context.Context, hash []byte) (string, error) {
+	var f string
+	err := s.r.QueryRowContext(ctx, `SELECT family FROM refresh_tokens WHERE hash = ?`, hash).Scan(&f)
+	if err != nil {
+		return "", notFound(err, "read refresh family")
+	}
+	return f, nil
+}
+
+// notFound maps "no rows" of either driver to ErrNotFound and wraps any
+// other error with what was being done.
+func notFound(err error, doing string) error {
+	if errors.Is(err, sql.ErrNoRows) || errors.Is(err, pgx.ErrNoRows) {
+		return ErrNotFound
+	}
+	return fmt.Errorf("%s: %w", doing, err)
+}
+
+// RevokeUserRefreshTokens implements account.Store.
+func (s *SQLite) RevokeUserRefreshTokens(ctx context.Context, username string, now time.Time) error {
+	if _, err := s.w.ExecContext(ctx, `UPDATE refresh_tokens SET revoked_at = ? WHERE username = ? AND revoked_at IS NULL`,
+		now.Unix(), username); err != nil {
+		return fmt.Errorf("revoke refresh tokens: %w", err)
+	}
+	return nil
+}

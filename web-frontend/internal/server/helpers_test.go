@@ -66,7 +66,7 @@ type fakeAuth struct {
 	rateLimit    atomic.Bool // answer 429 to /login
 	refreshDelay time.Duration
 	lastClient   atomic.Value // the verified client address of the last login
-	requestIDs   chan string // X-Request-Id of every call, when set
+	requestIDs   chan string  // X-Request-Id of every call, when set
 }
 
 type refreshEntry struct {

@@ -119,8 +119,9 @@ func (s *Set) Prune(now time.Time) int {
 func (s *Set) Len() int { return len(*s.expires.Load()) }
 
 // Page is one answer of a feed: the revocations after the cursor asked for,
-// the cursor to ask with next time, and whether more are waiting (the page
-// was cut short).
+// the cursor to ask with next time (lower than the one asked for when that
+// is beyond everything the feed has), and whether more are waiting (the
+// page was cut short).
 type Page struct {
 	Revocations []Entry `json:"revocations"`
 	Cursor      int64   `json:"cursor"`
@@ -189,9 +190,10 @@ func (s *Set) poll(ctx context.Context, feed Feed, cursor int64, cfg FollowConfi
 		}
 		s.Add(p.Revocations...)
 		added += len(p.Revocations)
-		if p.Cursor > cursor {
-			cursor = p.Cursor
-		}
+		// The feed's cursor is taken even when it goes back: the feed
+		// lowers it when ours is beyond everything it has (a database
+		// restored from a backup), and re-reading entries is harmless.
+		cursor = p.Cursor
 		if !p.More {
 			break
 		}

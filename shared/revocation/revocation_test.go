@@ -64,6 +64,7 @@ func (f *fakeFeed) feed(_ context.Context, cursor int64) (Page, error) {
 	if f.down {
 		return Page{}, errors.New("feed down")
 	}
+	cursor = min(cursor, int64(len(f.entries))) // as auth-api's feed does
 	end := min(int(cursor)+f.size, len(f.entries))
 	p := Page{Cursor: cursor, Revocations: []Entry{}}
 	if int(cursor) < end {
@@ -97,6 +98,14 @@ func TestPollPagesAndResumes(t *testing.T) {
 	f.down = false
 	if got := s.poll(context.Background(), f.feed, cursor, cfg); got != 6 || !s.Revoked("late") {
 		t.Errorf("after the feed came back: cursor %d, late revoked %v; want 6, true", got, s.Revoked("late"))
+	}
+	// The feed came back with fewer entries (restored from a backup): the
+	// follower takes its lower cursor and sees what is added next.
+	f.entries = f.entries[:2]
+	cursor = s.poll(context.Background(), f.feed, 6, cfg)
+	f.add("after-restore")
+	if got := s.poll(context.Background(), f.feed, cursor, cfg); got != 3 || !s.Revoked("after-restore") {
+		t.Errorf("after a restore: cursor %d, after-restore revoked %v; want 3, true", got, s.Revoked("after-restore"))
 	}
 }
 

@@ -89,8 +89,10 @@ type Store interface {
 	AddRevocations(ctx context.Context, entries []revocation.Entry) error
 	// Revocations returns, in cursor order, up to limit revocations
 	// recorded after cursor (0: from the first), leaving out those that
-	// expired by now; next is the cursor to continue from, and more says
-	// whether the limit cut the answer short.
+	// expired by now; next is the cursor to continue from (lower than
+	// cursor when cursor is beyond every revocation recorded, as after a
+	// restore from a backup), and more says whether the limit cut the
+	// answer short.
 	Revocations(ctx context.Context, cursor int64, now time.Time, limit int) (entries []revocation.Entry, next int64, more bool, err error)
 	// DeleteExpiredRevocations removes revocations that expired by now.
 	DeleteExpiredRevocations(ctx context.Context, now time.Time) (int64, error)

@@ -64,8 +64,14 @@ func testRevocations(t *testing.T, b backend) {
 	if err := s.AddRevocations(ctx, []revocation.Entry{entry("d", t0.Add(time.Hour))}); err != nil {
 		t.Fatal(err)
 	}
-	if es, _, _, err := s.Revocations(ctx, next2, t0, 10); err != nil || !slices.Equal(sids(es), []string{"d"}) {
+	es, last, _, err := s.Revocations(ctx, next2, t0, 10)
+	if err != nil || !slices.Equal(sids(es), []string{"d"}) {
 		t.Errorf("after cursor %d: got %v, %v; want [d]", next2, sids(es), err)
+	}
+	// A cursor from another database (beyond every seq here) is brought
+	// back to this one's last seq, so the reader sees what comes next.
+	if es, back, _, err := s.Revocations(ctx, last+1000, t0, 10); err != nil || len(es) != 0 || back != last {
+		t.Errorf("cursor %d beyond the last seq %d: got %v, cursor %d, %v; want nothing and cursor %d", last+1000, last, sids(es), back, err, last)
 	}
 }
 

@@ -62,6 +62,20 @@ func (s *SQLite) Revocations(ctx context.Context, cursor int64, now time.Time, l
 	if err := rows.Err(); err != nil {
 		return nil, cursor, false, fmt.Errorf("read revocations: %w", err)
 	}
+	if n == 0 && cursor > 0 {
+		rows.Close()
+		// Nothing after cursor: a cursor beyond the last seq comes from
+		// another database (one restored from a backup, say). Hand back
+		// the last seq so the reader does not wait for numbers that may
+		// never come; reading a few rows again is harmless.
+		var last int64
+		if err := s.r.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM revoked_sessions`).Scan(&last); err != nil {
+			return nil, cursor, false, fmt.Errorf("read revocations: %w", err)
+		}
+		if last < cursor {
+			cursor = last
+		}
+	}
 	return entries, cursor, false, nil
 }
 

@@ -79,3 +79,15 @@ builder-image: ## make the offline Go builder image from the host toolchain; pri
 
 e2e: ## build the images offline, run the stack in containers and drive it over HTTP (SKIP_E2E=1 without Docker)
 	@scripts/e2e.sh
+
+# ---- Docker Swarm (deploy/stack.yml; loadtest/cmd/swarm) ----
+.PHONY: swarm-up swarm-down swarm-e2e
+
+swarm-up: ## deploy the stack on Swarm with PostgreSQL (3+3 replicas; creates a single-node swarm if none)
+	$(GO) run ./loadtest/cmd/swarm up
+
+swarm-down: ## remove what swarm-up made (and the swarm, if swarm-up created it)
+	$(GO) run ./loadtest/cmd/swarm down
+
+swarm-e2e: ## fresh single-node swarm under load: replicas, kills, postgres restart, rolling update; removes it all
+	$(GO) run ./loadtest/cmd/swarm e2e

@@ -32,6 +32,7 @@ import (
 	"github.com/jwt-micro-system/shared/secretkey"
 
 	"github.com/jwt-micro-system/auth-api/internal/account"
+	"github.com/jwt-micro-system/auth-api/internal/bruteforce"
 	"github.com/jwt-micro-system/auth-api/internal/config"
 	"github.com/jwt-micro-system/auth-api/internal/server"
 	"github.com/jwt-micro-system/auth-api/internal/store"
@@ -117,7 +118,8 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 	// revocations go in at once, the other replicas' through the store.
 	revoked := revocation.NewSet()
 	accounts, err := account.New(st, account.Config{BcryptCost: cfg.BcryptCost, RefreshTokenTTL: cfg.RefreshTokenTTL,
-		AccessTokenTTL: cfg.AccessTokenTTL, Revocations: revoked, Log: log})
+		AccessTokenTTL: cfg.AccessTokenTTL, Revocations: revoked, Log: log,
+		Keys: keys, ReuseInterval: cfg.RefreshReuseInterval, RefreshLimit: perMinute(cfg.RefreshRatePerFamily)})
 	if err != nil {
 		return err
 	}
@@ -130,6 +132,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 		AccessTokenTTL: cfg.AccessTokenTTL,
 		TrustedProxies: cfg.TrustedProxies,
 		Revocations:    revoked,
+		Limits:         bruteforce.Limits{RefreshPerAddress: perMinute(cfg.RefreshRatePerAddress), RefreshWindow: time.Minute},
 	}, accounts, st, keys)
 	if err != nil {
 		return err
@@ -151,6 +154,15 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 	log.Info("listening", "addr", ln.Addr().String(), "version", version, "kid", keys.Current().ID(),
 		"issuer", cfg.Issuer, "database", cfg.Database())
 	return httpserve.Run(ctx, log, httpSrv, ln)
+}
+
+// perMinute turns a REFRESH_RATE_* value into a limit for the account and
+// bruteforce packages, where 0 means the default and a negative value off.
+func perMinute(n int) int {
+	if n == 0 {
+		return -1
+	}
+	return n
 }
 
 // openStore opens the store DATABASE_URL names: PostgreSQL for postgres://

@@ -205,9 +205,16 @@ func TestEndToEnd(t *testing.T) {
 	next := c.expect(200, "POST", "/refresh", "", map[string]string{"refresh_token": bobRefresh})
 	nextRefresh := next["refresh_token"].(string)
 	c.expect(200, "GET", "/me", next["access_token"].(string), nil)
-	// Reuse of the old one revokes the family: the new one dies too.
+	// Within REFRESH_REUSE_INTERVAL (30 s) the old one gets the same
+	// successor again.
+	if again := c.expect(200, "POST", "/refresh", "", map[string]string{"refresh_token": bobRefresh}); again["refresh_token"] != nextRefresh {
+		t.Errorf("old token within the reuse interval: got %v, want the same successor", again["refresh_token"])
+	}
+	third := c.expect(200, "POST", "/refresh", "", map[string]string{"refresh_token": nextRefresh})["refresh_token"].(string)
+	// Now the first is two rotations behind: reuse revokes the family, and
+	// the newest dies too.
 	c.expect(401, "POST", "/refresh", "", map[string]string{"refresh_token": bobRefresh})
-	c.expect(401, "POST", "/refresh", "", map[string]string{"refresh_token": nextRefresh})
+	c.expect(401, "POST", "/refresh", "", map[string]string{"refresh_token": third})
 
 	// Logout revokes the admin's session.
 	c.expect(204, "POST", "/logout", "", map[string]string{"refresh_token": adminRefresh})

@@ -137,7 +137,7 @@ func TestREADMECurlExamples(t *testing.T) {
 		t.Errorf("only %d README examples show their body shape", shapes)
 	}
 	for _, path := range []string{"/login", "/refresh", "/logout", "/me", "/me/password", "/users", "/users/alice",
-		"/token-key", "/healthz", "/readyz", "/metrics", "/openapi.yaml"} {
+		"/token", "/token-key", "/healthz", "/readyz", "/metrics", "/openapi.yaml"} {
 		if !covered[path] {
 			t.Errorf("README has no curl example for %s", path)
 		}

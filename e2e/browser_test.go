@@ -4,8 +4,8 @@ package e2e
 // site: what is asserted is what is on the screen. They run against the
 // binaries (make test) or, with E2E_FRONTEND_URL and friends, against the
 // containers of make e2e (see Site). Screenshots of every step go to
-// E2E_SCREENSHOT_DIR; E2E_UPDATE_DOCS=1 also refreshes docs/login.png and
-// docs/dashboard.png.
+// E2E_SCREENSHOT_DIR; E2E_UPDATE_DOCS=1 also refreshes the screenshots in
+// docs/ that the README shows.
 
 import (
 	"context"
@@ -50,9 +50,11 @@ func (t *Tab) wantLoginPage(what string) {
 // wantDashboard fails unless the dashboard of user is on screen.
 func (t *Tab) wantDashboard(what, user string) {
 	t.tb.Helper()
-	if p := t.Path(); p != "/" || !t.Visible("#claims-payload") {
+	if p := t.Path(); p != "/" || !t.Visible("#dash-user") || !t.Has("#claims-payload") {
 		t.tb.Fatalf("%s: %s: want the dashboard at /, got %s showing %q", t.name, what, t.URL(), t.Text("main"))
 	}
+	// The token inspector is collapsed developer detail: open it.
+	Eval[bool](t, `document.querySelector("#token-details").open = true`)
 	if got := t.Text("#dash-user"); got != user {
 		t.tb.Fatalf("%s: %s: dashboard user %q, want %q", t.name, what, got, user)
 	}
@@ -93,10 +95,11 @@ func TestBrowserLoginDashboardLogout(t *testing.T) {
 	// 1. Logged out, / leads to the login page, with no message yet.
 	tab.Open("/")
 	tab.wantLoginPage("logged out /")
-	tab.wantText("h1", "Log in")
+	tab.wantText("h1", "Sign in")
 	tab.wantText(`label[for="username"]`, "Username")
 	tab.wantText(`label[for="password"]`, "Password")
-	tab.wantText("#login-submit", "Log in")
+	tab.wantText("#login-submit", "Sign in")
+	tab.wantText("#forgot-password", "Forgot your password? Ask an administrator.")
 	if tab.Has("#flash") {
 		t.Errorf("a first visit shows a message: %q", tab.Text("#flash"))
 	}
@@ -167,7 +170,7 @@ func TestBrowserLoginDashboardLogout(t *testing.T) {
 	// 5. Log out: the login page with the message, the cookie gone.
 	tab.Submit("#logout button")
 	tab.wantLoginPage("after logging out")
-	tab.wantText("#flash", "You have been logged out.")
+	tab.wantText("#flash", "You have signed out.")
 	if c := tab.SessionCookie(); c != nil {
 		t.Errorf("the session cookie survived logout: %s", c.Name)
 	}
@@ -212,7 +215,7 @@ func TestBrowserAdminAndForbidden(t *testing.T) {
 			t.Fatalf("%s: want the user list at /admin, got %s showing %q", what, admin.URL(), admin.Text("main"))
 		}
 		admin.wantText("h1", "Users")
-		names := admin.Texts(`#user-list tbody th[scope="row"]`)
+		names := Eval[[]string](admin, `Array.from(document.querySelectorAll("#user-list tbody tr"), e => e.dataset.user)`)
 		for _, n := range []string{s.AdminUser, user} {
 			if !slices.Contains(names, n) {
 				t.Errorf("%s: the user list lacks %q: %q", what, n, names)
@@ -286,7 +289,7 @@ func visit(ctx context.Context, url string) (pageState, error) {
 	}
 	return chromedp.Run(ctx, chromedp.Evaluate[pageState](`(function(){
 		const t = s => { const e = document.querySelector(s); return e ? e.innerText.trim() : "" };
-		return {path: location.pathname, user: t("#current-user"), jti: t('#claims-payload tr[data-claim="jti"] td.value'),
+		return {path: location.pathname, user: t("#current-user"), jti: (document.querySelector('#claims-payload tr[data-claim="jti"] td.value') || {textContent: ""}).textContent.trim(),
 			rows: document.querySelectorAll("#user-list tbody tr").length};
 	})()`))
 }
@@ -453,8 +456,12 @@ func TestBrowserJapanese(t *testing.T) {
 	tab.wantDashboard("logged in", s.AdminUser)
 	tab.wantText("h1", "ダッシュボード")
 	tab.wantText("#logout button", "ログアウト")
-	tab.wantText(`#claims-payload tr[data-claim="sub"]`, "主語")
-	tab.Shot("7-dashboard")
+	tab.wantText(`#claims-payload tr[data-claim="sub"]`, "トークンの対象者")
+	tab.wantText(`#claims-payload tr[data-claim="iat"]`, "発行日時")
+	if got := tab.Text("#dash-expires-in"); !strings.HasSuffix(got, "分後") {
+		t.Errorf("the expiry in Japanese words: %q, want 「…分後」", got)
+	}
+	updateDocs(t, "dashboard-ja.png", tab.ShotViewport("7-dashboard"))
 	tab.ShotPhone("7-dashboard")
 
 	// A session cookie that no longer opens (tampered with here; expired
@@ -472,6 +479,10 @@ func TestBrowserJapanese(t *testing.T) {
 	tab.Open("/")
 	tab.wantLoginPage("a session that no longer opens")
 	tab.wantText("#flash", msgExpiredJA)
+	// Lines break between phrases, never inside a word (「くださ/い」).
+	if wb := Eval[string](tab, `getComputedStyle(document.querySelector("#flash")).wordBreak`); wb != "auto-phrase" && wb != "keep-all" {
+		t.Errorf("Japanese text has word-break %q, want auto-phrase (or keep-all)", wb)
+	}
 	tab.Shot("7-expired")
 	tab.ShotPhone("7-expired")
 }
@@ -533,5 +544,5 @@ func TestBrowserKeyboardOnly(t *testing.T) {
 	tab.Shot("8-keyboard-logout-focused")
 	tab.KeysNavigate("\r")
 	tab.wantLoginPage("Enter on Log out")
-	tab.wantText("#flash", "You have been logged out.")
+	tab.wantText("#flash", "You have signed out.")
 }

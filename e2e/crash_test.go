@@ -57,7 +57,10 @@ func TestKillDuringWrites(t *testing.T) {
 	secret := NewSecret(t)
 	db := filepath.Join(t.TempDir(), "auth.db")
 	start := func() *Stack {
-		p := StartAuthAPI(t, AuthOptions{Secret: secret, Env: map[string]string{"DATABASE_URL": "sqlite://" + db}})
+		// The chains refresh in a tight loop on purpose: the refresh rate
+		// limits, which exist to stop exactly that, are off here.
+		p := StartAuthAPI(t, AuthOptions{Secret: secret, Env: map[string]string{"DATABASE_URL": "sqlite://" + db,
+			"REFRESH_RATE_PER_FAMILY": "0", "REFRESH_RATE_PER_ADDRESS": "0"}})
 		return &Stack{Auth: p, AdminUser: "admin", AdminPassword: "admin-password-e2e"}
 	}
 	hc := &http.Client{Timeout: 10 * time.Second}

@@ -69,7 +69,7 @@ func checkLoginAndDashboard(t *testing.T, s *Stack) {
 
 	c.Lang = "ja"
 	p = c.Get(t, "/")
-	contains(t, "Japanese dashboard", p.Body, `<html lang="ja">`, "subject 主語", "expire 有効期限")
+	contains(t, "Japanese dashboard", p.Body, `<html lang="ja">`, "subject:トークンの対象者", "expires:有効期限")
 }
 
 func TestAdminAndUser(t *testing.T) {
@@ -239,7 +239,7 @@ func TestLogoutAndReplayOfTheOldCookie(t *testing.T) {
 	if p.Status != http.StatusOK || p.URL.Path != "/login" {
 		t.Fatalf("logout: landed on %d %s, want the login page", p.Status, p.URL)
 	}
-	contains(t, "after logout", p.Body, "You have been logged out.")
+	contains(t, "after logout", p.Body, "You have signed out.")
 	if c.SessionCookie() != nil {
 		t.Error("the cookie survived logout")
 	}

@@ -2,9 +2,7 @@ package account
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
+	"crypto/hmac"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +12,7 @@ import (
 
 	"github.com/jwt-micro-system/shared/jwtauth"
 	"github.com/jwt-micro-system/shared/revocation"
+	"github.com/jwt-micro-system/shared/secretkey"
 	"golang.org/x/crypto/bcrypt"
 )
 
@@ -39,6 +38,35 @@ const (
 	OutcomeReused  = "reused"
 	OutcomeRevoked = "revoked"
 	OutcomeExpired = "expired"
+	// OutcomeSuperseded: the previous token was presented within the reuse
+	// interval, but its successor cannot be reproduced (SECRET_KEY changed
+	// in between); refused without revoking the family.
+	OutcomeSuperseded = "superseded"
+)
+
+// ErrTooManyRefreshes: a family was rotated more often than its limit
+// allows; the error is a *TooManyRefreshesError that says how long to wait.
+var ErrTooManyRefreshes = errors.New("too many refreshes")
+
+// TooManyRefreshesError is a refresh refused by the per-family limit.
+type TooManyRefreshesError struct{ Wait time.Duration }
+
+func (e *TooManyRefreshesError) Error() string {
+	return fmt.Sprintf("too many refreshes; retry in %s", e.Wait)
+}
+
+// Is makes every TooManyRefreshesError match ErrTooManyRefreshes.
+func (e *TooManyRefreshesError) Is(target error) bool { return target == ErrTooManyRefreshes }
+
+// Defaults of the refresh configuration.
+const (
+	DefaultReuseInterval = 30 * time.Second
+	// DefaultRefreshLimit rotations of one family per RefreshWindow: a
+	// client refreshes once per ACCESS_TOKEN_TTL, at least 1 s, so no
+	// well-behaved client reaches it; a loop is held to one rotation a
+	// second.
+	DefaultRefreshLimit = 60
+	RefreshWindow       = time.Minute
 )
 
 // RefreshError is a refused refresh token: Outcome says why; Username and
@@ -58,7 +86,8 @@ func (e *RefreshError) Unwrap() error { return e.Err }
 // Is makes every RefreshError match ErrRefreshRefused.
 func (e *RefreshError) Is(target error) bool { return target == ErrRefreshRefused }
 
-// MaxRefreshTokenLen bounds what is worth hashing; real tokens are 43 bytes.
+// MaxRefreshTokenLen bounds what is worth hashing; real tokens are about
+// 90 bytes (43 for those issued before self-describing tokens).
 const MaxRefreshTokenLen = 256
 
 // Config configures a Service.
@@ -77,6 +106,16 @@ type Config struct {
 	// Revocations, when set, receives this process's revocations at once
 	// (the store has them for the other replicas).
 	Revocations *revocation.Set
+	// Keys are the SECRET_KEY set the refresh tokens' keys are derived
+	// from; sessions (StartSession, Refresh, EndSession) need them.
+	Keys *secretkey.Keys
+	// ReuseInterval is how long after a rotation the replaced token still
+	// gets the same successor (REFRESH_REUSE_INTERVAL); 0 turns it off.
+	ReuseInterval time.Duration
+	// RefreshLimit is how many rotations one family may have per
+	// RefreshWindow; 0 takes DefaultRefreshLimit, a negative value turns
+	// the limit off.
+	RefreshLimit int
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 	// Log receives the service's own events (bootstrap admin, cleanup);
@@ -95,6 +134,11 @@ type Service struct {
 	revoked   *revocation.Set // nil: nothing to tell at once
 	now       func() time.Time
 	log       *slog.Logger
+	// tokenKeys are derived from the current SECRET_KEY, then the
+	// previous one: new tokens use the first, checks accept either.
+	tokenKeys []tokenKeys
+	reuse     time.Duration
+	limit     int
 	// dummy is checked for unknown users, so that a login costs one bcrypt
 	// comparison at the configured cost whether or not the user exists.
 	dummy []byte
@@ -124,8 +168,25 @@ func New(st Store, cfg Config) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("account: dummy hash: %w", err)
 	}
-	return &Service{store: st, cost: cfg.BcryptCost, ttl: cfg.RefreshTokenTTL, accessTTL: cfg.AccessTokenTTL,
-		revoked: cfg.Revocations, now: cfg.Now, log: cfg.Log, dummy: dummy}, nil
+	if cfg.ReuseInterval < 0 {
+		return nil, fmt.Errorf("account: reuse interval must not be negative, got %s", cfg.ReuseInterval)
+	}
+	if cfg.RefreshLimit == 0 {
+		cfg.RefreshLimit = DefaultRefreshLimit
+	}
+	s := &Service{store: st, cost: cfg.BcryptCost, ttl: cfg.RefreshTokenTTL, accessTTL: cfg.AccessTokenTTL,
+		revoked: cfg.Revocations, now: cfg.Now, log: cfg.Log, dummy: dummy,
+		reuse: cfg.ReuseInterval, limit: cfg.RefreshLimit}
+	if cfg.Keys != nil {
+		for _, k := range cfg.Keys.All() {
+			tk, err := deriveTokenKeys(k)
+			if err != nil {
+				return nil, fmt.Errorf("account: refresh token keys: %w", err)
+			}
+			s.tokenKeys = append(s.tokenKeys, tk)
+		}
+	}
+	return s, nil
 }
 
 // HashPassword returns the bcrypt hash of password at cost. It does not
@@ -165,83 +226,165 @@ func (s *Service) Authenticate(ctx context.Context, username, password string) (
 	return u, nil
 }
 
+var errNoKeys = errors.New("account: sessions need Config.Keys")
+
 // StartSession starts a new refresh family for u (a login) and returns its
 // first refresh token, to be handed to the client and never stored, and the
 // session id (the family) that its access tokens carry as sid.
 func (s *Service) StartSession(ctx context.Context, u User) (refreshToken, sid string, err error) {
-	family, err := randomString(16)
-	if err != nil {
-		return "", "", fmt.Errorf("token family: %w", err)
+	if len(s.tokenKeys) == 0 {
+		return "", "", errNoKeys
 	}
-	token, hash, err := newRefreshToken()
+	t, err := newFamilyToken()
 	if err != nil {
 		return "", "", err
 	}
+	token := t.String(s.tokenKeys[0])
 	now := s.now()
-	if err := s.store.AddRefreshToken(ctx, RefreshToken{Hash: hash, Family: family, Username: u.Username,
-		CreatedAt: now, ExpiresAt: now.Add(s.ttl)}); err != nil {
+	if err := s.store.CreateRefreshFamily(ctx, RefreshFamily{ID: t.family, Username: u.Username, CreatedAt: now,
+		ExpiresAt: now.Add(s.ttl), Generation: t.generation, CurrentHash: hashRefreshToken(token)}); err != nil {
 		return "", "", err
 	}
-	return token, family, nil
+	return token, t.family, nil
 }
 
-// Refresh rotates the presented refresh token: it is used up, and the
-// returned one replaces it in the same family. The user is read again, so
-// a changed role takes effect. Presenting a token that was already used
-// revokes its whole family, and the access tokens of the session with it.
-// sid is the session (family) of the new pair. A refusal is a *RefreshError
-// (ErrRefreshRefused).
-func (s *Service) Refresh(ctx context.Context, presented string) (u User, next, sid string, err error) {
+// errSuperseded is the outcome of a previous token, presented within the
+// reuse interval, whose successor cannot be reproduced.
+var errSuperseded = errors.New("refresh token superseded")
+
+// lookup parses presented and names its family; ok is false for a token
+// that cannot be ours.
+func (s *Service) lookup(presented string) (FamilyLookup, bool) {
 	if presented == "" || len(presented) > MaxRefreshTokenLen {
+		return FamilyLookup{}, false
+	}
+	t, selfDescribing, err := parseRefreshToken(presented, s.tokenKeys)
+	if err != nil {
+		return FamilyLookup{}, false
+	}
+	find := FamilyLookup{Hash: hashRefreshToken(presented)}
+	if selfDescribing {
+		find.ID = t.family
+	}
+	return find, true
+}
+
+// Refresh rotates the presented refresh token: the returned one replaces
+// it in the same family. The user is read again, so a changed role takes
+// effect. Within the reuse interval after a rotation, the replaced token
+// gets the same successor again (concurrent requests of one client, a
+// response lost on the way); any other token of the family that is not the
+// current one revokes the whole family. A refusal is a *RefreshError
+// (ErrRefreshRefused); a family rotated too often gets a
+// *TooManyRefreshesError. A token that revokes its family revokes the
+// access tokens of the session with it. sid is the session (family) of the
+// new pair.
+func (s *Service) Refresh(ctx context.Context, presented string) (u User, next, sid string, err error) {
+	if len(s.tokenKeys) == 0 {
+		return User{}, "", "", errNoKeys
+	}
+	find, ok := s.lookup(presented)
+	if !ok {
 		return User{}, "", "", &RefreshError{Outcome: OutcomeUnknown}
 	}
-	next, nextHash, err := newRefreshToken()
-	if err != nil {
-		return User{}, "", "", err
-	}
 	now := s.now()
-	old, err := s.store.RotateRefreshToken(ctx, hashRefreshToken(presented),
-		RefreshToken{Hash: nextHash, CreatedAt: now, ExpiresAt: now.Add(s.ttl)}, now)
+	var username, family string
+	err = s.store.UpdateRefreshFamily(ctx, find, func(f RefreshFamily) (*RefreshFamily, error) {
+		next, username, family = "", f.Username, f.ID
+		switch {
+		case !f.RevokedAt.IsZero():
+			return nil, ErrTokenRevoked
+		case !now.Before(f.ExpiresAt):
+			return nil, ErrTokenExpired
+		case hmac.Equal(find.Hash, f.CurrentHash):
+			n := f
+			if s.limit > 0 {
+				if now.Before(f.WindowEnd) && f.WindowCount >= s.limit {
+					return nil, &TooManyRefreshesError{Wait: f.WindowEnd.Sub(now)}
+				}
+				if !now.Before(f.WindowEnd) {
+					n.WindowEnd, n.WindowCount = now.Add(RefreshWindow), 0
+				}
+				n.WindowCount++
+			}
+			k := s.tokenKeys[0]
+			next = successor(k, f.ID, f.Generation+1, presented).String(k)
+			n.Generation, n.PreviousHash, n.CurrentHash, n.RotatedAt = f.Generation+1, f.CurrentHash, hashRefreshToken(next), now
+			return &n, nil
+		case f.PreviousHash != nil && hmac.Equal(find.Hash, f.PreviousHash) && s.reuse > 0 && now.Sub(f.RotatedAt) < s.reuse:
+			// The successor is derived from the presented token, so it is
+			// found again, not stored; under either key, for a SECRET_KEY
+			// rotation rolling through the replicas.
+			for _, k := range s.tokenKeys {
+				if again := successor(k, f.ID, f.Generation, presented).String(k); hmac.Equal(hashRefreshToken(again), f.CurrentHash) {
+					next = again
+					return nil, nil
+				}
+			}
+			return nil, errSuperseded
+		}
+		// A token we issued for this family (its tag says so) that is no
+		// longer current: someone kept a used token. Revoke the family.
+		n := f
+		n.RevokedAt = now
+		return &n, ErrTokenReused
+	})
 	if err != nil {
 		outcome := ""
 		switch {
+		case errors.Is(err, ErrTooManyRefreshes):
+			return User{}, "", "", err
 		case errors.Is(err, ErrNotFound):
 			outcome = OutcomeUnknown
 		case errors.Is(err, ErrTokenReused):
 			outcome = OutcomeReused
 			// A stolen token may be in use: its access tokens go too.
-			if rerr := s.revokeSessions(ctx, old.Family); rerr != nil {
+			if rerr := s.revokeSessions(ctx, family); rerr != nil {
 				return User{}, "", "", rerr
 			}
 		case errors.Is(err, ErrTokenRevoked):
 			outcome = OutcomeRevoked
 		case errors.Is(err, ErrTokenExpired):
 			outcome = OutcomeExpired
+		case errors.Is(err, errSuperseded):
+			outcome = OutcomeSuperseded
 		default:
 			return User{}, "", "", err
 		}
-		return User{}, "", "", &RefreshError{Outcome: outcome, Username: old.Username, Family: old.Family, Err: err}
+		return User{}, "", "", &RefreshError{Outcome: outcome, Username: username, Family: family, Err: err}
 	}
-	u, err = s.store.User(ctx, old.Username)
+	u, err = s.store.User(ctx, username)
 	if errors.Is(err, ErrNotFound) {
-		return User{}, "", "", &RefreshError{Outcome: OutcomeUnknown, Username: old.Username, Family: old.Family, Err: err}
+		return User{}, "", "", &RefreshError{Outcome: OutcomeUnknown, Username: username, Family: family, Err: err}
 	}
 	if err != nil {
 		return User{}, "", "", err
 	}
-	return u, next, old.Family, nil
+	return u, next, family, nil
 }
 
 // EndSession revokes the family of the presented refresh token (a logout),
-// and with it every access token of the session. It reports whether there
-// was such a token; an unknown one is not an error, since the client is
-// logged out either way.
+// and with it every access token of the session; any token of the family
+// will do, including an old one. It reports whether there was such a
+// family; an unknown token is not an error, since the client is logged out
+// either way. The session is recorded as revoked even when its family
+// already was, so that a logout retried after a failure completes.
 func (s *Service) EndSession(ctx context.Context, presented string) (bool, error) {
-	if presented == "" || len(presented) > MaxRefreshTokenLen {
+	find, ok := s.lookup(presented)
+	if !ok {
 		return false, nil
 	}
-	hash := hashRefreshToken(presented)
-	family, err := s.store.Family(ctx, hash)
+	now := s.now()
+	var family string
+	err := s.store.UpdateRefreshFamily(ctx, find, func(f RefreshFamily) (*RefreshFamily, error) {
+		family = f.ID
+		if !f.RevokedAt.IsZero() {
+			return nil, nil
+		}
+		n := f
+		n.RevokedAt = now
+		return &n, nil
+	})
 	if errors.Is(err, ErrNotFound) {
 		return false, nil
 	}
@@ -251,25 +394,25 @@ func (s *Service) EndSession(ctx context.Context, presented string) (bool, error
 	if err := s.revokeSessions(ctx, family); err != nil {
 		return false, err
 	}
-	err = s.store.RevokeRefreshFamily(ctx, hash, s.now())
-	if errors.Is(err, ErrNotFound) {
-		return false, nil
-	}
-	return err == nil, err
+	return true, nil
 }
 
 // EndAllSessions revokes every session of username (sign out everywhere):
-// its refresh families and their access tokens. It reports how many
-// sessions it ended.
+// its refresh families and their access tokens. The password stays as it
+// is. It reports how many sessions it ended; ErrNotFound.
 func (s *Service) EndAllSessions(ctx context.Context, username string) (int, error) {
-	families, err := s.store.Families(ctx, username)
+	u, err := s.store.User(ctx, username)
+	if err != nil {
+		return 0, err
+	}
+	families, err := s.store.Families(ctx, u.Username)
 	if err != nil {
 		return 0, err
 	}
 	if err := s.revokeSessions(ctx, families...); err != nil {
 		return 0, err
 	}
-	if err := s.store.RevokeUserRefreshTokens(ctx, username, s.now()); err != nil {
+	if err := s.store.RevokeUserRefreshTokens(ctx, u.Username, s.now()); err != nil {
 		return 0, err
 	}
 	return len(families), nil
@@ -348,6 +491,32 @@ func (s *Service) ChangePassword(ctx context.Context, username, current, next st
 		return ErrWrongPassword
 	}
 	hash, err := HashPassword(next, s.cost)
+	if err != nil {
+		return err
+	}
+	families, err := s.store.Families(ctx, u.Username)
+	if err != nil {
+		return err
+	}
+	if err := s.revokeSessions(ctx, families...); err != nil {
+		return err
+	}
+	return s.store.SetPassword(ctx, u.Username, hash)
+}
+
+// ResetPassword sets a new password for username on an administrator's
+// behalf, without the current one, and revokes every session of the user,
+// as a password change does: its refresh tokens and their access tokens.
+// ErrInvalid for a bad name or a password the rule refuses; ErrNotFound.
+func (s *Service) ResetPassword(ctx context.Context, username, password string) error {
+	if err := firstError(ValidateUsername(username), ValidatePassword(password)); err != nil {
+		return err
+	}
+	u, err := s.store.User(ctx, username)
+	if err != nil {
+		return err
+	}
+	hash, err := HashPassword(password, s.cost)
 	if err != nil {
 		return err
 	}
@@ -462,8 +631,8 @@ func (s *Service) DeleteExpired(ctx context.Context) (int64, error) {
 
 // Cleanup deletes expired refresh tokens now and then every interval until
 // ctx is done; each tick also calls every function in also (for instance
-// to forget stale brute-force counters).
-func (s *Service) Cleanup(ctx context.Context, every time.Duration, also ...func(now time.Time)) {
+// to forget stale brute-force counters), logging its error.
+func (s *Service) Cleanup(ctx context.Context, every time.Duration, also ...func(ctx context.Context, now time.Time) error) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
@@ -476,7 +645,7 @@ func (s *Service) Cleanup(ctx context.Context, every time.Duration, also ...func
 	}
 }
 
-func (s *Service) cleanupOnce(ctx context.Context, also []func(time.Time)) {
+func (s *Service) cleanupOnce(ctx context.Context, also []func(context.Context, time.Time) error) {
 	n, err := s.DeleteExpired(ctx)
 	if err != nil && ctx.Err() == nil {
 		s.log.Error("delete expired refresh tokens", "err", err)
@@ -491,29 +660,8 @@ func (s *Service) cleanupOnce(ctx context.Context, also []func(time.Time)) {
 	}
 	now := s.now()
 	for _, f := range also {
-		f(now)
+		if err := f(ctx, now); err != nil && ctx.Err() == nil {
+			s.log.Error("cleanup", "err", err)
+		}
 	}
-}
-
-// newRefreshToken returns a fresh opaque refresh token (256 random bits)
-// and the hash under which it is stored.
-func newRefreshToken() (token string, hash []byte, err error) {
-	token, err = randomString(32)
-	if err != nil {
-		return "", nil, fmt.Errorf("refresh token: %w", err)
-	}
-	return token, hashRefreshToken(token), nil
-}
-
-func randomString(n int) (string, error) {
-	b := make([]byte, n)
-	if _, err := rand.Read(b); err != nil {
-		return "", err
-	}
-	return base64.RawURLEncoding.EncodeToString(b), nil
-}
-
-func hashRefreshToken(token string) []byte {
-	h := sha256.Sum256([]byte(token))
-	return h[:]
 }

@@ -5,10 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/jwt-micro-system/shared/secretkey"
 
 	"github.com/jwt-micro-system/auth-api/internal/account"
 	"github.com/jwt-micro-system/auth-api/internal/store"
@@ -38,7 +41,11 @@ func newService(tb testing.TB) (*account.Service, *store.SQLite, *clock) {
 	}
 	tb.Cleanup(func() { st.Close() })
 	clk := &clock{now: time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)}
-	s, err := account.New(st, account.Config{BcryptCost: 4, RefreshTokenTTL: 10 * time.Hour, Now: clk.Now})
+	keys, err := secretkey.NewKeys("account-test-secret-0123456789abcdefghijklmnop", "")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	s, err := account.New(st, account.Config{BcryptCost: 4, RefreshTokenTTL: 10 * time.Hour, Keys: keys, Now: clk.Now})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -67,6 +74,7 @@ func TestNewRefusesBadConfig(t *testing.T) {
 		{"cost too high", st, account.Config{BcryptCost: 32, RefreshTokenTTL: time.Hour}, "bcrypt cost 32 is out of range"},
 		{"no refresh lifetime", st, account.Config{BcryptCost: 4}, "refresh token lifetime must be positive"},
 		{"negative refresh lifetime", st, account.Config{BcryptCost: 4, RefreshTokenTTL: -time.Hour}, "refresh token lifetime must be positive"},
+		{"negative reuse interval", st, account.Config{BcryptCost: 4, RefreshTokenTTL: time.Hour, ReuseInterval: -time.Second}, "reuse interval must not be negative"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := account.New(tt.store, tt.cfg)
@@ -162,7 +170,7 @@ func TestRefreshRotationAndReuse(t *testing.T) {
 		t.Fatal(err)
 	}
 	u, second, _, err := s.Refresh(ctx, first)
-	if err != nil || u.Username != "alice" || u.Role != account.RoleUser || second == first || len(second) != 43 {
+	if err != nil || u.Username != "alice" || u.Role != account.RoleUser || second == first || !strings.HasPrefix(second, strings.SplitN(first, ".", 2)[0]+".2.") {
 		t.Fatalf("refresh: got %+v, %q, %v", u, second, err)
 	}
 	// Reusing the first token revokes the family: the second dies too.
@@ -391,5 +399,76 @@ func TestCleanupDeletesExpiredTokens(t *testing.T) {
 	}
 	if _, _, _, err := s.Refresh(ctx, fresh); err != nil {
 		t.Errorf("live token: %v", err)
+	}
+}
+
+func TestResetPassword(t *testing.T) {
+	ctx := context.Background()
+	s, _, _ := newService(t)
+	alice, _ := s.Authenticate(ctx, "alice", "alice-pass-1")
+	session, _, _ := s.StartSession(ctx, alice)
+	for _, tt := range []struct {
+		name, user, password string
+		want                 error
+	}{
+		{"bad name", "bob smith", "new-password-1", account.ErrInvalid},
+		{"short password", "alice", "short", account.ErrInvalid},
+		{"73-byte password", "alice", strings.Repeat("p", 73), account.ErrInvalid},
+		{"user gone", "nobody", "new-password-1", account.ErrNotFound},
+		{"success, in another case", "ALICE", "new-password-1", nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			err := s.ResetPassword(ctx, tt.user, tt.password)
+			if !errors.Is(err, tt.want) || (tt.want == nil && err != nil) {
+				t.Errorf("got %v, want %v", err, tt.want)
+			}
+		})
+	}
+	if _, err := s.Authenticate(ctx, "alice", "alice-pass-1"); !errors.Is(err, account.ErrBadCredentials) {
+		t.Errorf("old password after the reset: got %v, want ErrBadCredentials", err)
+	}
+	if _, err := s.Authenticate(ctx, "alice", "new-password-1"); err != nil {
+		t.Errorf("new password: %v", err)
+	}
+	if _, _, _, err := s.Refresh(ctx, session); !errors.Is(err, account.ErrRefreshRefused) {
+		t.Errorf("session from before the reset: got %v, want it revoked", err)
+	}
+}
+
+func TestEndAllSessions(t *testing.T) {
+	ctx := context.Background()
+	s, _, _ := newService(t)
+	alice, _ := s.Authenticate(ctx, "alice", "alice-pass-1")
+	one, _, _ := s.StartSession(ctx, alice)
+	two, _, _ := s.StartSession(ctx, alice)
+	if _, err := s.EndAllSessions(ctx, "nobody"); !errors.Is(err, account.ErrNotFound) {
+		t.Errorf("unknown user: got %v, want ErrNotFound", err)
+	}
+	if n, err := s.EndAllSessions(ctx, "alice"); err != nil || n != 2 {
+		t.Fatalf("EndAllSessions: got %d, %v; want 2 sessions", n, err)
+	}
+	// Both sessions are recorded as revoked, by their family (the sid of
+	// their access tokens), so their access tokens are refused too.
+	page, err := s.RevocationsSince(ctx, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sids []string
+	for _, r := range page.Revocations {
+		sids = append(sids, r.SessionID)
+	}
+	slices.Sort(sids)
+	want := []string{strings.SplitN(one, ".", 2)[0], strings.SplitN(two, ".", 2)[0]}
+	slices.Sort(want)
+	if !slices.Equal(sids, want) {
+		t.Errorf("revoked sessions %v, want the families %v", sids, want)
+	}
+	for _, rt := range []string{one, two} {
+		if _, _, _, err := s.Refresh(ctx, rt); !errors.Is(err, account.ErrRefreshRefused) {
+			t.Errorf("a session from before: got %v, want it revoked", err)
+		}
+	}
+	if _, err := s.Authenticate(ctx, "alice", "alice-pass-1"); err != nil {
+		t.Errorf("the password changed: %v", err)
 	}
 }

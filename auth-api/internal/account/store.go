@@ -10,7 +10,7 @@ import (
 
 // Errors a Store returns; callers test them with errors.Is.
 var (
-	// ErrNotFound: there is no such user or refresh token.
+	// ErrNotFound: there is no such user or refresh family.
 	ErrNotFound = errors.New("not found")
 	// ErrDuplicate: a user with this name (in any case) exists.
 	ErrDuplicate = errors.New("already exists")
@@ -31,18 +31,40 @@ type User struct {
 	CreatedAt    time.Time
 }
 
-// RefreshToken is a stored refresh token. Only the SHA-256 hash of the token
-// is ever stored.
-type RefreshToken struct {
-	Hash      []byte
-	Family    string
+// RefreshFamily is one login's refresh-token session, stored as one row
+// however often it is rotated: the generation of its current token, the
+// SHA-256 hashes of the current token and of the one it replaced, and when
+// that rotation happened (for the reuse interval). No token is stored, only
+// hashes.
+type RefreshFamily struct {
+	ID        string
 	Username  string
 	CreatedAt time.Time
+	// ExpiresAt is REFRESH_TOKEN_TTL after the login; rotation never
+	// extends it.
 	ExpiresAt time.Time
+	// Generation counts the rotations since the login (1: the login's
+	// token); 0 means the current token predates self-describing tokens.
+	Generation   int64
+	CurrentHash  []byte
+	PreviousHash []byte    // nil before the first rotation
+	RotatedAt    time.Time // zero before the first rotation
+	RevokedAt    time.Time // zero while the family is live
+	// WindowEnd and WindowCount count the family's rotations in a fixed
+	// window, for the per-family refresh limit.
+	WindowEnd   time.Time
+	WindowCount int
+}
+
+// FamilyLookup names a refresh family: by ID when it is set, otherwise as
+// the family whose current or previous token has Hash.
+type FamilyLookup struct {
+	ID   string
+	Hash []byte
 }
 
 // Store is what the account service needs from storage. internal/store
-// implements it (SQLite); any implementation must pass the same tests.
+// implements it (SQLite and PostgreSQL); any implementation must pass the same tests.
 type Store interface {
 	// CreateUser adds u; ErrDuplicate when the name is taken in any case.
 	CreateUser(ctx context.Context, u User) error
@@ -53,35 +75,31 @@ type Store interface {
 	User(ctx context.Context, username string) (User, error)
 	// Users lists every user by name.
 	Users(ctx context.Context) ([]User, error)
-	// DeleteUser removes the user and its refresh tokens; ErrNotFound.
+	// DeleteUser removes the user and its refresh families; ErrNotFound.
 	DeleteUser(ctx context.Context, username string) error
-	// SetPassword replaces the user's password hash and revokes all of its
-	// refresh tokens; ErrNotFound.
+	// SetPassword replaces the user's password hash and deletes all of its
+	// refresh families; ErrNotFound.
 	SetPassword(ctx context.Context, username string, hash []byte) error
 
-	// AddRefreshToken stores a new token (the first of a family at login).
-	AddRefreshToken(ctx context.Context, t RefreshToken) error
-	// RotateRefreshToken marks the token with oldHash used and stores next in
-	// its family, atomically; it returns the stored old token. A token that
-	// was already used revokes its family and gives ErrTokenReused; also
-	// ErrNotFound, ErrTokenRevoked, ErrTokenExpired. next.Family,
-	// next.Username and next.ExpiresAt are taken from the old token: a
-	// family expires REFRESH_TOKEN_TTL after its login, however often it
-	// is rotated.
-	RotateRefreshToken(ctx context.Context, oldHash []byte, next RefreshToken, now time.Time) (RefreshToken, error)
-	// RevokeRefreshFamily revokes the family of the token with this hash;
-	// ErrNotFound when there is no such token.
-	RevokeRefreshFamily(ctx context.Context, hash []byte, now time.Time) error
-	// DeleteExpiredRefreshTokens removes tokens that expired before now.
+	// CreateRefreshFamily stores a new family (a login).
+	CreateRefreshFamily(ctx context.Context, f RefreshFamily) error
+	// UpdateRefreshFamily finds the family that find names, holds it
+	// locked against every other update (on any replica) for the rest of
+	// the call, and passes it to decide. When decide returns a family, its
+	// Generation, hashes, RotatedAt, RevokedAt and window are written (ID,
+	// Username, CreatedAt and ExpiresAt never change); decide's error is
+	// returned after that write. decide may be called again when the
+	// database asks for a retry, so it must not have side effects.
+	// ErrNotFound, without calling decide, when there is no such family.
+	UpdateRefreshFamily(ctx context.Context, find FamilyLookup, decide func(RefreshFamily) (*RefreshFamily, error)) error
+	// DeleteExpiredRefreshTokens removes the families that expired before
+	// now (or at now).
 	DeleteExpiredRefreshTokens(ctx context.Context, now time.Time) (int64, error)
-	// Family returns the family of the refresh token with this hash;
-	// ErrNotFound.
-	Family(ctx context.Context, hash []byte) (string, error)
-	// RevokeUserRefreshTokens revokes every refresh token of the user (any
-	// case); a user without tokens is not an error.
+	// RevokeUserRefreshTokens revokes every refresh family of the user
+	// (any case); a user without families is not an error.
 	RevokeUserRefreshTokens(ctx context.Context, username string, now time.Time) error
-	// Families lists the refresh families of the user (any case) that still
-	// have a stored token.
+	// Families lists the ids of the user's (any case) stored refresh
+	// families, in order.
 	Families(ctx context.Context, username string) ([]string, error)
 
 	// AddRevocations records revoked sessions, each under a new cursor

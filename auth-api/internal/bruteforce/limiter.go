@@ -1,29 +1,38 @@
-// Package bruteforce limits password guessing: failed attempts are counted
-// per username and per client address in fixed windows, in a bounded table
-// that forgets locks last.
+// Package bruteforce limits password guessing and refresh floods: attempts
+// are counted per username and per client address in fixed windows, in
+// counters that live in the database (Counters), so the limits hold across
+// every auth-api replica.
 package bruteforce
 
 import (
+	"context"
+	"errors"
+	"net/netip"
 	"strings"
-	"sync"
 	"time"
 )
 
-// Limits are the brute-force limits: how many failed password checks one
-// username, and one client address, may have within Window before further
-// attempts are refused until the window ends.
+// Limits are the limits: how many failed password checks one username, and
+// one client address, may have within Window before further attempts are
+// refused until the window ends; and how many refreshes one client address
+// may make within RefreshWindow.
 type Limits struct {
 	PerUsername int
 	PerAddress  int
 	Window      time.Duration
-	// MaxEntries bounds the memory the limiter may use.
-	MaxEntries int
+	// RefreshPerAddress bounds POST /refresh per client address; a negative
+	// value turns the limit off.
+	RefreshPerAddress int
+	RefreshWindow     time.Duration
 }
 
 // DefaultLimits returns the limits used where Limits are zero: five wrong
-// passwords per account and thirty per client address in fifteen minutes.
+// passwords per account and thirty per client address in fifteen minutes;
+// 600 refreshes per client address a minute (a browser refreshes once per
+// ACCESS_TOKEN_TTL, so that is hundreds of users behind one NAT, and a loop
+// is held to ten a second).
 func DefaultLimits() Limits {
-	return Limits{PerUsername: 5, PerAddress: 30, Window: 15 * time.Minute, MaxEntries: 100_000}
+	return Limits{PerUsername: 5, PerAddress: 30, Window: 15 * time.Minute, RefreshPerAddress: 600, RefreshWindow: time.Minute}
 }
 
 func (l Limits) withDefaults() Limits {
@@ -37,134 +46,112 @@ func (l Limits) withDefaults() Limits {
 	if l.Window > 0 {
 		d.Window = l.Window
 	}
-	if l.MaxEntries > 0 {
-		d.MaxEntries = l.MaxEntries
+	if l.RefreshPerAddress != 0 {
+		d.RefreshPerAddress = l.RefreshPerAddress
+	}
+	if l.RefreshWindow > 0 {
+		d.RefreshWindow = l.RefreshWindow
 	}
 	return d
 }
 
-// Limiter counts password attempts per key in fixed windows. Attempts are
-// counted before the password is checked, and only a success gives them
-// back, so a burst of parallel guesses cannot slip past the limit. It is
-// safe for concurrent use.
-//
-// The table is a plain map with its own eviction, not an LRU library: when
-// it is full it forgets counters below their limit first and locks only
-// when nothing else is left, which no recency-ordered cache does (an LRU
-// would evict an old lock before a crowd of fresh one-off failures).
+// Counters keep attempt counters in fixed windows, shared by every replica
+// (internal/store implements them on SQLite and PostgreSQL).
+type Counters interface {
+	// AddAttempt counts one attempt under every key of limits, atomically:
+	// when any key is at its limit in a window that has not ended, nothing
+	// at all is written and the result is when the last such window ends.
+	// A key whose window has ended starts a new one of length window. The
+	// zero time means the attempt was counted.
+	AddAttempt(ctx context.Context, limits map[string]int, window time.Duration, now time.Time) (time.Time, error)
+	// ForgetAttempts deletes the counter of key.
+	ForgetAttempts(ctx context.Context, key string) error
+	// GiveBackAttempt takes one attempt off key's live counter, if any.
+	GiveBackAttempt(ctx context.Context, key string, now time.Time) error
+	// DeleteStaleAttempts deletes the counters whose window ended by now.
+	DeleteStaleAttempts(ctx context.Context, now time.Time) (int64, error)
+}
+
+// Limiter applies Limits with Counters. Attempts are counted before the
+// password is checked, and only a success gives them back, so a burst of
+// parallel guesses cannot slip past the limit. A refused attempt writes
+// nothing, so a flood of cheap 429s costs no storage and cannot push a lock
+// out. It is safe for concurrent use.
 type Limiter struct {
-	limits Limits
-	mu     sync.Mutex
-	counts map[string]*window
+	limits   Limits
+	counters Counters
 }
 
-type window struct {
-	start time.Time
-	n     int
-}
-
-// New returns a Limiter with l; zero fields take DefaultLimits.
-func New(l Limits) *Limiter {
-	return &Limiter{limits: l.withDefaults(), counts: make(map[string]*window)}
+// New returns a Limiter with l on c; zero fields of l take DefaultLimits.
+func New(c Counters, l Limits) (*Limiter, error) {
+	if c == nil {
+		return nil, errors.New("bruteforce: New needs counters")
+	}
+	return &Limiter{limits: l.withDefaults(), counters: c}, nil
 }
 
 func userKey(username string) string { return "u:" + strings.ToLower(username) }
-func addrKey(ip string) string       { return "a:" + ip }
 
-// Begin records an attempt for username from address. When either is over
-// its limit the attempt is not recorded, and wait says how long until it
-// would be allowed.
-func (l *Limiter) Begin(username, address string, now time.Time) (wait time.Duration, ok bool) {
-	uk, ak := userKey(username), addrKey(address)
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	// Look before creating anything: if refused attempts made entries, a
-	// flood of cheap 429s with fresh usernames would fill the table until
-	// it evicted the locks it holds, the attacker's own among them.
-	for _, k := range []string{uk, ak} {
-		if w, ok := l.counts[k]; ok && l.locked(k, w, now) {
-			wait = max(wait, w.start.Add(l.limits.Window).Sub(now))
-		}
+// AddressKey is the counter key part of a client address: an IPv4 address
+// as it is, an IPv6 address by its /64 (one subscriber's usual allocation,
+// so rotating through the addresses of one network gains nothing).
+// Anything that does not parse is used as it is.
+func AddressKey(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return ip
 	}
-	if wait > 0 {
-		return wait, false
+	a = a.Unmap()
+	if a.Is4() {
+		return a.String()
 	}
-	l.current(uk, now).n++
-	l.current(ak, now).n++
-	return 0, true
+	return netip.PrefixFrom(a.WithZone(""), 64).Masked().String()
 }
 
-// locked reports whether the live window w of key is at its limit. Called
-// with mu held.
-func (l *Limiter) locked(key string, w *window, now time.Time) bool {
-	limit := l.limits.PerAddress
-	if strings.HasPrefix(key, "u:") {
-		limit = l.limits.PerUsername
+func addrKey(ip string) string    { return "a:" + AddressKey(ip) }
+func refreshKey(ip string) string { return "r:" + AddressKey(ip) }
+
+// Begin records a password attempt for username from address. When either
+// is over its limit the attempt is not recorded, and wait says how long
+// until it would be allowed.
+func (l *Limiter) Begin(ctx context.Context, username, address string, now time.Time) (wait time.Duration, ok bool, err error) {
+	until, err := l.counters.AddAttempt(ctx, map[string]int{userKey(username): l.limits.PerUsername, addrKey(address): l.limits.PerAddress},
+		l.limits.Window, now)
+	return waitFor(until, now, err)
+}
+
+func waitFor(until, now time.Time, err error) (time.Duration, bool, error) {
+	if err != nil {
+		return 0, false, err
 	}
-	return now.Sub(w.start) < l.limits.Window && w.n >= limit
+	if until.IsZero() {
+		return 0, true, nil
+	}
+	if wait := until.Sub(now); wait > 0 {
+		return wait, false, nil
+	}
+	return time.Millisecond, false, nil
 }
 
 // Succeeded gives back the attempt of a correct password: the username's
 // failures are forgiven; the address keeps the others it made.
-func (l *Limiter) Succeeded(username, address string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	delete(l.counts, userKey(username))
-	if w, ok := l.counts[addrKey(address)]; ok && w.n > 0 {
-		w.n--
-	}
+func (l *Limiter) Succeeded(ctx context.Context, username, address string, now time.Time) error {
+	return errors.Join(l.counters.ForgetAttempts(ctx, userKey(username)), l.counters.GiveBackAttempt(ctx, addrKey(address), now))
 }
 
-// current returns the live window of key, starting a new one when the old
-// has ended. Called with mu held.
-func (l *Limiter) current(key string, now time.Time) *window {
-	w, ok := l.counts[key]
-	if ok && now.Sub(w.start) < l.limits.Window {
-		return w
+// BeginRefresh records a refresh from address; when the address is over its
+// refresh limit it is not recorded, and wait says how long until it would
+// be allowed.
+func (l *Limiter) BeginRefresh(ctx context.Context, address string, now time.Time) (wait time.Duration, ok bool, err error) {
+	if l.limits.RefreshPerAddress < 0 {
+		return 0, true, nil
 	}
-	if !ok && len(l.counts) >= l.limits.MaxEntries {
-		l.sweepLocked(now)
-		// Still full of live entries (someone is spraying names): forget
-		// one rather than grow without bound, a lock only when nothing else
-		// is left.
-		for k, w := range l.counts {
-			if len(l.counts) < l.limits.MaxEntries {
-				break
-			}
-			if !l.locked(k, w, now) {
-				delete(l.counts, k)
-			}
-		}
-		for k := range l.counts {
-			if len(l.counts) < l.limits.MaxEntries {
-				break
-			}
-			delete(l.counts, k)
-		}
-	}
-	w = &window{start: now}
-	l.counts[key] = w
-	return w
+	until, err := l.counters.AddAttempt(ctx, map[string]int{refreshKey(address): l.limits.RefreshPerAddress}, l.limits.RefreshWindow, now)
+	return waitFor(until, now, err)
 }
 
-// Sweep forgets the counters whose window ended before now.
-func (l *Limiter) Sweep(now time.Time) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.sweepLocked(now)
-}
-
-func (l *Limiter) sweepLocked(now time.Time) {
-	for k, w := range l.counts {
-		if now.Sub(w.start) >= l.limits.Window {
-			delete(l.counts, k)
-		}
-	}
-}
-
-// Len reports how many counters the limiter holds.
-func (l *Limiter) Len() int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return len(l.counts)
+// Sweep deletes the counters whose window ended by now.
+func (l *Limiter) Sweep(ctx context.Context, now time.Time) error {
+	_, err := l.counters.DeleteStaleAttempts(ctx, now)
+	return err
 }

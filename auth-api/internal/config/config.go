@@ -33,8 +33,15 @@ type Config struct {
 	AccessTokenTTL    time.Duration `env:"ACCESS_TOKEN_TTL, default=30m"`
 	RefreshTokenTTL   time.Duration `env:"REFRESH_TOKEN_TTL, default=168h"`
 	BcryptCost        int           `env:"BCRYPT_COST, default=12"`
-	BootstrapUsername string        `env:"BOOTSTRAP_ADMIN_USERNAME"`
-	BootstrapPassword string        `env:"BOOTSTRAP_ADMIN_PASSWORD"`
+	// RefreshReuseInterval: a refresh token presented again this soon
+	// after its rotation gets the same successor; 0 turns that off.
+	RefreshReuseInterval time.Duration `env:"REFRESH_REUSE_INTERVAL, default=30s"`
+	// RefreshRatePerFamily and RefreshRatePerAddress are refreshes per
+	// minute; 0 turns the limit off.
+	RefreshRatePerFamily  int    `env:"REFRESH_RATE_PER_FAMILY, default=60"`
+	RefreshRatePerAddress int    `env:"REFRESH_RATE_PER_ADDRESS, default=600"`
+	BootstrapUsername     string `env:"BOOTSTRAP_ADMIN_USERNAME"`
+	BootstrapPassword     string `env:"BOOTSTRAP_ADMIN_PASSWORD"`
 
 	// Level is LOG_LEVEL parsed; DatabasePath is the SQLite file named by
 	// DATABASE_URL, empty when it names PostgreSQL. Both are set by Load.
@@ -121,6 +128,15 @@ func (c *Config) validate() error {
 	}
 	if c.RefreshTokenTTL < time.Second {
 		add("REFRESH_TOKEN_TTL=%s is too short: use at least 1s (default 168h)", c.RefreshTokenTTL)
+	}
+	if c.RefreshReuseInterval < 0 || c.RefreshReuseInterval > 5*time.Minute {
+		add("REFRESH_REUSE_INTERVAL=%s is out of range: use 0 (off) to 5m (default 30s)", c.RefreshReuseInterval)
+	}
+	if c.RefreshRatePerFamily < 0 {
+		add("REFRESH_RATE_PER_FAMILY=%d is negative: use refreshes per minute, 0 for no limit (default 60)", c.RefreshRatePerFamily)
+	}
+	if c.RefreshRatePerAddress < 0 {
+		add("REFRESH_RATE_PER_ADDRESS=%d is negative: use refreshes per minute, 0 for no limit (default 600)", c.RefreshRatePerAddress)
 	}
 	if c.BcryptCost < account.MinBcryptCost || c.BcryptCost > 31 {
 		add("BCRYPT_COST=%d is out of range: use %d-31 (default %d)", c.BcryptCost, account.MinBcryptCost, account.DefaultBcryptCost)

@@ -34,6 +34,9 @@ func TestLoadDefaults(t *testing.T) {
 		{"REFRESH_TOKEN_TTL", cfg.RefreshTokenTTL, 168 * time.Hour},
 		{"BCRYPT_COST", cfg.BcryptCost, 12},
 		{"TRUSTED_PROXIES", len(cfg.TrustedProxies), 0},
+		{"REFRESH_REUSE_INTERVAL", cfg.RefreshReuseInterval, 30 * time.Second},
+		{"REFRESH_RATE_PER_FAMILY", cfg.RefreshRatePerFamily, 60},
+		{"REFRESH_RATE_PER_ADDRESS", cfg.RefreshRatePerAddress, 600},
 	} {
 		if tt.got != tt.want {
 			t.Errorf("%s: got %v, want %v", tt.name, tt.got, tt.want)
@@ -56,6 +59,19 @@ func TestLoadValues(t *testing.T) {
 		cfg.BcryptCost != 10 || len(cfg.TrustedProxies) != 2 || cfg.TrustedProxies[1] != "172.18.0.2" || cfg.Level.String() != "DEBUG" ||
 		cfg.Issuer != "auth-api" {
 		t.Errorf("got %+v (a blank ISSUER counts as unset)", cfg)
+	}
+}
+
+// 0 turns the reuse interval and the refresh limits off; it is a value, not
+// "unset".
+func TestLoadRefreshOff(t *testing.T) {
+	t.Parallel()
+	cfg, err := Load(mapEnv(map[string]string{"REFRESH_REUSE_INTERVAL": "0", "REFRESH_RATE_PER_FAMILY": "0", "REFRESH_RATE_PER_ADDRESS": "0"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.RefreshReuseInterval != 0 || cfg.RefreshRatePerFamily != 0 || cfg.RefreshRatePerAddress != 0 {
+		t.Errorf("got %s, %d, %d; want 0, 0, 0", cfg.RefreshReuseInterval, cfg.RefreshRatePerFamily, cfg.RefreshRatePerAddress)
 	}
 }
 
@@ -91,6 +107,11 @@ func TestLoadErrors(t *testing.T) {
 		{"no file", map[string]string{"DATABASE_URL": "sqlite://"}, "names no file"},
 		{"options", map[string]string{"DATABASE_URL": "sqlite://a.db?mode=ro"}, "options are not supported"},
 		{"directory", map[string]string{"DATABASE_URL": "sqlite:///data/"}, "names a directory"},
+		{"reuse interval negative", map[string]string{"REFRESH_REUSE_INTERVAL": "-1s"}, "REFRESH_REUSE_INTERVAL=-1s is out of range"},
+		{"reuse interval long", map[string]string{"REFRESH_REUSE_INTERVAL": "1h"}, "REFRESH_REUSE_INTERVAL=1h0m0s is out of range: use 0 (off) to 5m"},
+		{"reuse interval bad", map[string]string{"REFRESH_REUSE_INTERVAL": "soon"}, `REFRESH_REUSE_INTERVAL="soon" is not valid: want a duration`},
+		{"family rate negative", map[string]string{"REFRESH_RATE_PER_FAMILY": "-5"}, "REFRESH_RATE_PER_FAMILY=-5 is negative"},
+		{"address rate bad", map[string]string{"REFRESH_RATE_PER_ADDRESS": "many"}, `REFRESH_RATE_PER_ADDRESS="many" is not valid: want a whole number`},
 		{"admin name only", map[string]string{"BOOTSTRAP_ADMIN_USERNAME": "admin"}, "BOOTSTRAP_ADMIN_PASSWORD is not: set both or neither"},
 		{"admin password only", map[string]string{"BOOTSTRAP_ADMIN_PASSWORD": "a-long-password"}, "BOOTSTRAP_ADMIN_USERNAME is not"},
 		{"admin password short", map[string]string{"BOOTSTRAP_ADMIN_USERNAME": "admin", "BOOTSTRAP_ADMIN_PASSWORD": "short"}, "BOOTSTRAP_ADMIN_PASSWORD: password is too short"},

@@ -29,45 +29,63 @@ type refreshRequest struct {
 
 func handleLogin(accounts *account.Service, iss *jwtauth.Issuer, lim *bruteforce.Limiter, m *metrics, now func() time.Time) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		username, password, aerr := decodeLogin(c.ContentType(), c.Request.Body)
+		ct := c.ContentType()
+		if isForm(ct) {
+			ct = c.GetHeader("Content-Type") // with its charset, which decodeForm checks
+		}
+		username, password, aerr := decodeLogin(ct, c.Request.Body)
 		if aerr != nil {
 			m.login("bad_request")
 			fail(c, aerr)
 			return
 		}
-		addr := c.ClientIP()
-		if wait, ok := lim.Begin(username, addr, now()); !ok {
-			m.login("rate_limited")
-			requestLogger(c).Warn("login rate limited", "user", username, "client_ip", addr)
-			fail(c, tooManyAttempts(wait))
-			return
-		}
-		ctx, cancel := timeout(c)
-		defer cancel()
-		u, err := accounts.Authenticate(ctx, username, password)
-		if errors.Is(err, account.ErrBadCredentials) {
-			m.login("invalid_credentials")
-			requestLogger(c).Info("login failed", "user", username, "client_ip", addr)
-		}
+		resp, err := passwordLogin(c, accounts, iss, lim, m, now, username, password)
 		if err != nil {
 			fail(c, err)
 			return
 		}
-		lim.Succeeded(username, addr)
-		refresh, sid, err := accounts.StartSession(ctx, u)
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		access, _, err := iss.IssueSession(u.Username, u.Role, sid)
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		m.login("success")
-		requestLogger(c).Info("login", "user", u.Username, "role", u.Role)
-		writeTokens(c, pair(iss, access, refresh))
+		writeTokens(c, resp)
 	}
+}
+
+// passwordLogin is the one login code path, of /login and of /token's
+// password grant: the brute-force limits, the password check and a new
+// session, whose family its access token carries as sid. Errors are for fail or failToken to map.
+func passwordLogin(c *gin.Context, accounts *account.Service, iss *jwtauth.Issuer, lim *bruteforce.Limiter, m *metrics, now func() time.Time, username, password string) (tokenResponse, error) {
+	addr := c.ClientIP()
+	ctx, cancel := timeout(c)
+	defer cancel()
+	wait, ok, err := lim.Begin(ctx, username, addr, now())
+	if err != nil {
+		return tokenResponse{}, err
+	}
+	if !ok {
+		m.login("rate_limited")
+		requestLogger(c).Warn("login rate limited", "user", username, "client_ip", addr)
+		return tokenResponse{}, tooManyAttempts(wait)
+	}
+	u, err := accounts.Authenticate(ctx, username, password)
+	if errors.Is(err, account.ErrBadCredentials) {
+		m.login("invalid_credentials")
+		requestLogger(c).Info("login failed", "user", username, "client_ip", addr)
+	}
+	if err != nil {
+		return tokenResponse{}, err
+	}
+	if err := lim.Succeeded(ctx, username, addr, now()); err != nil {
+		return tokenResponse{}, err
+	}
+	refresh, sid, err := accounts.StartSession(ctx, u)
+	if err != nil {
+		return tokenResponse{}, err
+	}
+	access, _, err := iss.IssueSession(u.Username, u.Role, sid)
+	if err != nil {
+		return tokenResponse{}, err
+	}
+	m.login("success")
+	requestLogger(c).Info("login", "user", u.Username, "role", u.Role)
+	return pair(iss, access, refresh), nil
 }
 
 func pair(iss *jwtauth.Issuer, access, refresh string) tokenResponse {
@@ -99,7 +117,10 @@ func decodeRefreshToken(c *gin.Context) (string, *apiError) {
 	return req.RefreshToken, nil
 }
 
-func handleRefresh(accounts *account.Service, iss *jwtauth.Issuer, m *metrics) gin.HandlerFunc {
+// handleRefresh rotates a refresh token. Refreshes are limited per client
+// address (lim) and per family (the account service): 429 with
+// Retry-After.
+func handleRefresh(accounts *account.Service, iss *jwtauth.Issuer, lim *bruteforce.Limiter, m *metrics, now func() time.Time) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		presented, aerr := decodeRefreshToken(c)
 		if aerr != nil {
@@ -107,35 +128,62 @@ func handleRefresh(accounts *account.Service, iss *jwtauth.Issuer, m *metrics) g
 			fail(c, aerr)
 			return
 		}
-		ctx, cancel := timeout(c)
-		defer cancel()
-		u, next, sid, err := accounts.Refresh(ctx, presented)
-		var refused *account.RefreshError
-		if errors.As(err, &refused) {
-			m.refresh(refused.Outcome)
-			l := requestLogger(c).With("outcome", refused.Outcome)
-			if refused.Username != "" {
-				l = l.With("user", refused.Username, "family", refused.Family)
-			}
-			if refused.Outcome == account.OutcomeReused {
-				l.Warn("refresh token reused; its family is revoked")
-			} else {
-				l.Info("refresh refused")
-			}
-		}
+		resp, err := refreshSession(c, accounts, iss, lim, m, now, presented)
 		if err != nil {
 			fail(c, err)
 			return
 		}
-		access, _, err := iss.IssueSession(u.Username, u.Role, sid)
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		m.refresh("success")
-		requestLogger(c).Info("refresh", "user", u.Username)
-		writeTokens(c, pair(iss, access, next))
+		writeTokens(c, resp)
 	}
+}
+
+// refreshSession is the one refresh code path, of /refresh and of /token's
+// refresh_token grant: the account service rotates the token, and a new
+// access token of the same session (sid: the family) is signed for the
+// user as the store knows it now.
+func refreshSession(c *gin.Context, accounts *account.Service, iss *jwtauth.Issuer, lim *bruteforce.Limiter, m *metrics, now func() time.Time, presented string) (tokenResponse, error) {
+	ctx, cancel := timeout(c)
+	defer cancel()
+	addr := c.ClientIP()
+	wait, ok, err := lim.BeginRefresh(ctx, addr, now())
+	if err != nil {
+		return tokenResponse{}, err
+	}
+	if !ok {
+		m.refresh("rate_limited")
+		requestLogger(c).Warn("refresh rate limited", "client_ip", addr)
+		return tokenResponse{}, tooManyRefreshes(wait)
+	}
+	u, next, sid, err := accounts.Refresh(ctx, presented)
+	var limited *account.TooManyRefreshesError
+	if errors.As(err, &limited) {
+		m.refresh("rate_limited")
+		requestLogger(c).Warn("refresh rate limited: family", "client_ip", addr)
+		return tokenResponse{}, tooManyRefreshes(limited.Wait)
+	}
+	var refused *account.RefreshError
+	if errors.As(err, &refused) {
+		m.refresh(refused.Outcome)
+		l := requestLogger(c).With("outcome", refused.Outcome)
+		if refused.Username != "" {
+			l = l.With("user", refused.Username, "family", refused.Family)
+		}
+		if refused.Outcome == account.OutcomeReused {
+			l.Warn("refresh token reused; its family is revoked")
+		} else {
+			l.Info("refresh refused")
+		}
+	}
+	if err != nil {
+		return tokenResponse{}, err
+	}
+	access, _, err := iss.IssueSession(u.Username, u.Role, sid)
+	if err != nil {
+		return tokenResponse{}, err
+	}
+	m.refresh("success")
+	requestLogger(c).Info("refresh", "user", u.Username)
+	return pair(iss, access, next), nil
 }
 
 // handleLogout revokes the refresh token's family and the access tokens of

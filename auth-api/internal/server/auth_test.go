@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -18,6 +19,7 @@ import (
 )
 
 // hostileBodies are sent to every JSON endpoint; each must get a JSON 4xx.
+// (/login also takes the form body, as a login.)
 var hostileBodies = []struct {
 	name        string
 	body        string
@@ -96,6 +98,9 @@ func TestLogin(t *testing.T) {
 		})
 	}
 	for _, tt := range hostileBodies {
+		if tt.contentType == formType {
+			continue // a login may be a form (form_test.go)
+		}
 		t.Run("hostile/"+tt.name, func(t *testing.T) {
 			checkError(t, ts.do(t, request{method: "POST", path: "/login", body: tt.body, contentType: tt.contentType}), tt.status, tt.code)
 		})
@@ -386,4 +391,85 @@ func TestRefreshFamilyExpiryIsAbsolute(t *testing.T) {
 	}
 	ts.clock.Advance(time.Hour) // 10 hours after the login
 	checkError(t, ts.do(t, request{method: "POST", path: "/refresh", body: refreshBody(refresh)}), 401, "invalid_refresh_token")
+}
+
+// Within the reuse interval, concurrent refreshes of one token all get the
+// same successor (a browser's parallel requests, several frontend
+// replicas); later, the replaced token revokes the family.
+func TestRefreshReuseInterval(t *testing.T) {
+	ts := newTestServer(t, func(c *testConfig) { c.Accounts.ReuseInterval = 30 * time.Second })
+	tr := ts.login(t, "alice", alicePassword)
+	const n = 12
+	got := make([]tokenResponse, n)
+	codes := make([]int, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			w := ts.do(t, request{method: "POST", path: "/refresh", body: refreshBody(tr.RefreshToken)})
+			codes[i] = w.Code
+			json.Unmarshal(w.Body.Bytes(), &got[i])
+		})
+	}
+	wg.Wait()
+	for i := range n {
+		if codes[i] != 200 || got[i].RefreshToken != got[0].RefreshToken || got[i].AccessToken == "" {
+			t.Errorf("refresh %d: got %d, refresh token %.10q…; want 200 and the one successor", i, codes[i], got[i].RefreshToken)
+		}
+	}
+	ts.clock.Advance(30 * time.Second)
+	checkError(t, ts.do(t, request{method: "POST", path: "/refresh", body: refreshBody(tr.RefreshToken)}), 401, "invalid_refresh_token")
+	checkError(t, ts.do(t, request{method: "POST", path: "/refresh", body: refreshBody(got[0].RefreshToken)}), 401, "invalid_refresh_token")
+}
+
+// Issue 14.2: a loop of refreshes gets 429 with Retry-After, per family and
+// per client address (an IPv6 client by its /64).
+func TestRefreshRateLimits(t *testing.T) {
+	t.Run("per family", func(t *testing.T) {
+		ts := newTestServer(t, func(c *testConfig) { c.Accounts.RefreshLimit = 3 })
+		rt := ts.login(t, "alice", alicePassword).RefreshToken
+		for i := range 3 {
+			w := ts.do(t, request{method: "POST", path: "/refresh", body: refreshBody(rt)})
+			if w.Code != 200 {
+				t.Fatalf("refresh %d: got %d %s", i, w.Code, w.Body)
+			}
+			var tr tokenResponse
+			json.Unmarshal(w.Body.Bytes(), &tr)
+			rt = tr.RefreshToken
+		}
+		w := ts.do(t, request{method: "POST", path: "/refresh", body: refreshBody(rt)})
+		checkError(t, w, 429, "too_many_requests")
+		if ra := w.Header().Get("Retry-After"); ra != "60" {
+			t.Errorf("got Retry-After %q, want 60", ra)
+		}
+		// Another session of the same user is not affected; after the
+		// window the token (still current) works.
+		other := ts.login(t, "alice", alicePassword).RefreshToken
+		if w := ts.do(t, request{method: "POST", path: "/refresh", body: refreshBody(other)}); w.Code != 200 {
+			t.Errorf("another family: got %d", w.Code)
+		}
+		ts.clock.Advance(time.Minute)
+		if w := ts.do(t, request{method: "POST", path: "/refresh", body: refreshBody(rt)}); w.Code != 200 {
+			t.Errorf("after the window: got %d %s", w.Code, w.Body)
+		}
+	})
+	t.Run("per address", func(t *testing.T) {
+		ts := newTestServer(t, func(c *testConfig) {
+			c.Limits = bruteforce.Limits{RefreshPerAddress: 4, RefreshWindow: time.Minute}
+		})
+		for i := range 4 {
+			// Unknown tokens count too: the limit is on requests.
+			if w := ts.do(t, request{method: "POST", path: "/refresh", body: refreshBody("nope"), remote: "[2001:db8:1:2::" + strconv.Itoa(i+1) + "]"}); w.Code != 401 {
+				t.Fatalf("request %d: got %d", i, w.Code)
+			}
+		}
+		w := ts.do(t, request{method: "POST", path: "/refresh", body: refreshBody("nope"), remote: "[2001:db8:1:2::99]"})
+		checkError(t, w, 429, "too_many_requests")
+		if w.Header().Get("Retry-After") == "" {
+			t.Error("no Retry-After")
+		}
+		rt := ts.login(t, "alice", alicePassword).RefreshToken
+		if w := ts.do(t, request{method: "POST", path: "/refresh", body: refreshBody(rt), remote: "[2001:db8:1:3::1]"}); w.Code != 200 {
+			t.Errorf("another /64: got %d", w.Code)
+		}
+	})
 }

@@ -83,9 +83,24 @@ type loginRequest struct {
 // else is for the password check to judge.
 func decodeLogin(contentType string, body io.Reader) (username, password string, _ *apiError) {
 	var req loginRequest
+	if isForm(contentType) {
+		if err := decodeLoginForm(contentType, body, &req); err != nil {
+			return "", "", err
+		}
+		return req.credentials()
+	}
 	if err := decodeJSON(contentType, body, &req); err != nil {
+		if err.status == http.StatusUnsupportedMediaType {
+			err.message = "send a JSON body with Content-Type: application/json, or a form with Content-Type: " + formType
+		}
 		return "", "", err
 	}
+	return req.credentials()
+}
+
+// credentials checks a decoded login: one username (or the seed's user_id)
+// that keeps the username rule, and a password some account could have.
+func (req loginRequest) credentials() (username, password string, _ *apiError) {
 	username = req.Username
 	switch {
 	case username == "":

@@ -55,6 +55,15 @@ func tooManyAttempts(wait time.Duration) *apiError {
 		header:  map[string]string{"Retry-After": strconv.Itoa(secs)}}
 }
 
+// tooManyRefreshes is the 429 of the refresh limits, with Retry-After in
+// whole seconds, at least 1.
+func tooManyRefreshes(wait time.Duration) *apiError {
+	secs := max(int((wait+time.Second-1)/time.Second), 1)
+	return &apiError{status: http.StatusTooManyRequests, code: "too_many_requests",
+		message: fmt.Sprintf("too many refreshes; try again in %d seconds", secs),
+		header:  map[string]string{"Retry-After": strconv.Itoa(secs)}}
+}
+
 // fail maps err to its response: the one place errors become statuses.
 // Anything unexpected is a 500 whose details go to the log only.
 func fail(c *gin.Context, err error) {

@@ -94,7 +94,7 @@ func newTestServer(tb testing.TB, opts ...func(*testConfig)) *testServer {
 	revoked := revocation.NewSet()
 	cfg := testConfig{
 		Config:   Config{AccessTokenTTL: 30 * time.Minute, Revocations: revoked, Now: clk.Now},
-		Accounts: account.Config{BcryptCost: testCost, RefreshTokenTTL: 168 * time.Hour, AccessTokenTTL: 30 * time.Minute, Revocations: revoked, Now: clk.Now},
+		Accounts: account.Config{BcryptCost: testCost, RefreshTokenTTL: 168 * time.Hour, AccessTokenTTL: 30 * time.Minute, Revocations: revoked, Keys: keys, Now: clk.Now},
 	}
 	for _, o := range opts {
 		o(&cfg)
@@ -155,6 +155,17 @@ func (ts *testServer) do(tb testing.TB, r request) *httptest.ResponseRecorder {
 	w := httptest.NewRecorder()
 	ts.ServeHTTP(w, req)
 	return w
+}
+
+// counters returns how many attempt counters the database holds.
+func (ts *testServer) counters(tb testing.TB) int64 {
+	tb.Helper()
+	// Deleting the counters whose window ends in ten years counts them all.
+	n, err := ts.store.DeleteStaleAttempts(context.Background(), ts.clock.Now().Add(10*365*24*time.Hour))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return n
 }
 
 func jsonBody(tb testing.TB, v any) string {

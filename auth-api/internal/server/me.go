@@ -42,13 +42,18 @@ func handleChangePassword(accounts *account.Service, lim *bruteforce.Limiter, no
 		}
 		user := claimsOf(c).Subject
 		addr := c.ClientIP()
-		if wait, ok := lim.Begin(user, addr, now()); !ok {
+		ctx, cancel := timeout(c)
+		defer cancel()
+		wait, ok, err := lim.Begin(ctx, user, addr, now())
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		if !ok {
 			fail(c, tooManyAttempts(wait))
 			return
 		}
-		ctx, cancel := timeout(c)
-		defer cancel()
-		err := accounts.ChangePassword(ctx, user, req.CurrentPassword, req.NewPassword)
+		err = accounts.ChangePassword(ctx, user, req.CurrentPassword, req.NewPassword)
 		switch {
 		case errors.Is(err, account.ErrNotFound):
 			fail(c, accountGone())
@@ -61,8 +66,32 @@ func handleChangePassword(accounts *account.Service, lim *bruteforce.Limiter, no
 			fail(c, err)
 			return
 		}
-		lim.Succeeded(user, addr)
+		if err := lim.Succeeded(ctx, user, addr, now()); err != nil {
+			fail(c, err)
+			return
+		}
 		requestLogger(c).Info("password changed; refresh tokens revoked", "user", user)
+		c.Status(http.StatusNoContent)
+	}
+}
+
+// handleLogoutAll revokes every session of the token's user: "sign out
+// everywhere". Its refresh tokens and access tokens stop working at once.
+func handleLogoutAll(accounts *account.Service) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		user := claimsOf(c).Subject
+		ctx, cancel := timeout(c)
+		defer cancel()
+		_, err := accounts.EndAllSessions(ctx, user)
+		switch {
+		case errors.Is(err, account.ErrNotFound):
+			fail(c, accountGone())
+			return
+		case err != nil:
+			fail(c, err)
+			return
+		}
+		requestLogger(c).Info("signed out everywhere; sessions revoked", "user", user)
 		c.Status(http.StatusNoContent)
 	}
 }

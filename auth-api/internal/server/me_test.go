@@ -175,3 +175,18 @@ func TestChangePasswordBruteForce(t *testing.T) {
 		t.Error("no Retry-After header")
 	}
 }
+
+func TestLogoutAll(t *testing.T) {
+	ts := newTestServer(t)
+	one := ts.login(t, "alice", alicePassword)
+	two := ts.login(t, "alice", alicePassword)
+	checkError(t, ts.do(t, request{method: "POST", path: "/me/logout-all"}), 401, "invalid_token")
+	if w := ts.do(t, request{method: "POST", path: "/me/logout-all", token: one.AccessToken}); w.Code != 204 {
+		t.Fatalf("got %d %s, want 204", w.Code, w.Body)
+	}
+	for _, rt := range []string{one.RefreshToken, two.RefreshToken} {
+		w := ts.do(t, request{method: "POST", path: "/refresh", body: jsonBody(t, map[string]string{"refresh_token": rt})})
+		checkError(t, w, 401, "invalid_refresh_token")
+	}
+	ts.login(t, "alice", alicePassword) // the password is unchanged
+}

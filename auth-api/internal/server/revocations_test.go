@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -57,6 +58,30 @@ func TestAccessTokensCarryTheSession(t *testing.T) {
 	}
 }
 
+// /token's grants go through the same code as /login and /refresh: their
+// access tokens carry the session, which is the family of the refresh
+// token (FAMILY.GENERATION.SECRET).
+func TestTokenEndpointCarriesTheSession(t *testing.T) {
+	ts := newTestServer(t)
+	sid := func(tok string) string {
+		c, err := ts.verifier.Verify(tok)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c.SessionID
+	}
+	first := checkOAuthTokens(t, ts, ts.do(t, tokenReq(passwordForm("alice", alicePassword))), "alice")
+	next := checkOAuthTokens(t, ts, ts.do(t, tokenReq(url.Values{"grant_type": {"refresh_token"}, "refresh_token": {first.RefreshToken}}.Encode())), "alice")
+	family, _, _ := strings.Cut(first.RefreshToken, ".")
+	if a, b := sid(first.AccessToken), sid(next.AccessToken); a == "" || a != b || a != family {
+		t.Errorf("sid of the password grant %q, of the refresh grant %q; want both the refresh family %q", a, b, family)
+	}
+	login := ts.login(t, "alice", alicePassword)
+	if f, _, _ := strings.Cut(login.RefreshToken, "."); sid(login.AccessToken) != f {
+		t.Errorf("/login: sid %q, want the refresh family %q", sid(login.AccessToken), f)
+	}
+}
+
 func TestRevocationRefusesAccessTokens(t *testing.T) {
 	for _, tt := range []struct {
 		name string
@@ -71,6 +96,18 @@ func TestRevocationRefusesAccessTokens(t *testing.T) {
 			}
 			return false
 		}},
+		{"logout with a used token of the family", func(t *testing.T, ts *testServer, s, next tokenResponse) bool {
+			w := ts.do(t, request{method: "POST", path: "/logout", body: jsonBody(t, map[string]string{"refresh_token": s.RefreshToken})})
+			if w.Code != http.StatusNoContent {
+				t.Fatalf("logout: got %d %s", w.Code, w.Body)
+			}
+			return false
+		}},
+		{"refresh token reused at /token", func(t *testing.T, ts *testServer, s, next tokenResponse) bool {
+			w := ts.do(t, tokenReq(url.Values{"grant_type": {"refresh_token"}, "refresh_token": {s.RefreshToken}}.Encode()))
+			checkOAuthError(t, w, http.StatusBadRequest, "invalid_grant")
+			return false
+		}},
 		{"refresh token reused", func(t *testing.T, ts *testServer, s, next tokenResponse) bool {
 			w := ts.do(t, request{method: "POST", path: "/refresh", body: jsonBody(t, map[string]string{"refresh_token": s.RefreshToken})})
 			if w.Code != http.StatusUnauthorized {
@@ -83,6 +120,22 @@ func TestRevocationRefusesAccessTokens(t *testing.T) {
 				body: jsonBody(t, map[string]string{"current_password": alicePassword, "new_password": "alice-pass-2"})})
 			if w.Code != http.StatusNoContent {
 				t.Fatalf("password change: got %d %s", w.Code, w.Body)
+			}
+			return true
+		}},
+		{"POST /me/logout-all", func(t *testing.T, ts *testServer, s, next tokenResponse) bool {
+			w := ts.do(t, request{method: "POST", path: "/me/logout-all", token: next.AccessToken})
+			if w.Code != http.StatusNoContent {
+				t.Fatalf("logout-all: got %d %s", w.Code, w.Body)
+			}
+			return true
+		}},
+		{"password reset by an admin", func(t *testing.T, ts *testServer, s, next tokenResponse) bool {
+			admin := ts.login(t, "admin", adminPassword)
+			w := ts.do(t, request{method: "PUT", path: "/users/alice/password", token: admin.AccessToken,
+				body: jsonBody(t, map[string]string{"password": "alice-pass-2"})})
+			if w.Code != http.StatusNoContent {
+				t.Fatalf("password reset: got %d %s", w.Code, w.Body)
 			}
 			return true
 		}},

@@ -55,16 +55,19 @@ func addRoutes(r *gin.Engine, d routeDeps) {
 	r.GET("/token-key", handleTokenKey(d.keys, d.cfg.Issuer, d.cfg.Audience))
 
 	r.POST("/login", handleLogin(d.accounts, d.issuer, d.limiter, d.metrics, d.cfg.Now))
-	r.POST("/refresh", handleRefresh(d.accounts, d.issuer, d.metrics))
+	r.POST("/refresh", handleRefresh(d.accounts, d.issuer, d.limiter, d.metrics, d.cfg.Now))
 	r.POST("/logout", handleLogout(d.accounts))
 	r.GET("/revocations", handleRevocations(d.accounts, d.feedKeys))
+	r.POST("/token", handleToken(d.accounts, d.issuer, d.limiter, d.metrics, d.cfg.Now))
 
 	authed := r.Group("/", requireToken(d.verifier, d.metrics))
 	authed.GET("/me", handleMe())
 	authed.POST("/me/password", handleChangePassword(d.accounts, d.limiter, d.cfg.Now))
+	authed.POST("/me/logout-all", handleLogoutAll(d.accounts))
 
 	admin := r.Group("/users", requireToken(d.verifier, d.metrics), requireAdmin(d.accounts))
 	admin.GET("", handleListUsers(d.accounts))
 	admin.POST("", handleCreateUser(d.accounts))
 	admin.DELETE("/:username", handleDeleteUser(d.accounts))
+	admin.PUT("/:username/password", handleResetPassword(d.accounts))
 }

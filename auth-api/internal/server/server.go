@@ -34,7 +34,8 @@ type Config struct {
 	// TrustedProxies are the addresses/CIDRs whose X-Forwarded-For is
 	// believed; nil trusts nobody.
 	TrustedProxies []string
-	// Limits are the brute-force limits; zero fields take the defaults.
+	// Limits are the brute-force and per-address refresh limits; zero
+	// fields take the defaults.
 	Limits bruteforce.Limits
 	// Revocations, when set, is the set of revoked sessions whose access
 	// tokens every bearer endpoint refuses (see account.Config and
@@ -49,6 +50,13 @@ type Pinger interface {
 	Ping(ctx context.Context) error
 }
 
+// Storage is what the server needs from the store itself: readiness and
+// the shared attempt counters of the limiter.
+type Storage interface {
+	Pinger
+	bruteforce.Counters
+}
+
 // Server is the auth-api HTTP handler.
 type Server struct {
 	limiter *bruteforce.Limiter
@@ -56,9 +64,10 @@ type Server struct {
 }
 
 // NewServer returns the auth-api handler with every route of routes.go.
-// accounts is the domain; ready is pinged by /readyz.
-func NewServer(log *slog.Logger, cfg Config, accounts *account.Service, ready Pinger, keys *secretkey.Keys) (*Server, error) {
-	if log == nil || accounts == nil || ready == nil || keys == nil {
+// accounts is the domain; st is pinged by /readyz and keeps the limiter's
+// counters.
+func NewServer(log *slog.Logger, cfg Config, accounts *account.Service, st Storage, keys *secretkey.Keys) (*Server, error) {
+	if log == nil || accounts == nil || st == nil || keys == nil {
 		return nil, errors.New("server: NewServer needs a logger, the account service, a pinger and keys")
 	}
 	if cfg.Issuer == "" {
@@ -98,9 +107,12 @@ func NewServer(log *slog.Logger, cfg Config, accounts *account.Service, ready Pi
 	// c.ClientIP() answers with this header when it is set; only
 	// signedClientAddress sets it, after removing whatever the client sent.
 	engine.TrustedPlatform = verifiedClientHeader
-	lim := bruteforce.New(cfg.Limits)
+	lim, err := bruteforce.New(st, cfg.Limits)
+	if err != nil {
+		return nil, err
+	}
 	addRoutes(engine, routeDeps{
-		log: log, cfg: cfg, accounts: accounts, ready: ready, keys: keys,
+		log: log, cfg: cfg, accounts: accounts, ready: st, keys: keys,
 		issuer: iss, verifier: ver, limiter: lim, metrics: newMetrics(),
 		feedKeys: feedKeys, clientAddrs: addrs,
 	})
@@ -114,6 +126,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.Se
 // {parameters}, for the test that keeps openapi.yaml in step.
 func (s *Server) Routes() []gin.RouteInfo { return s.engine.Routes() }
 
-// ForgetStaleAttempts drops brute-force counters whose window ended before
+// ForgetStaleAttempts deletes the attempt counters whose window ended by
 // now; account.Service.Cleanup calls it on its ticks.
-func (s *Server) ForgetStaleAttempts(now time.Time) { s.limiter.Sweep(now) }
+func (s *Server) ForgetStaleAttempts(ctx context.Context, now time.Time) error {
+	return s.limiter.Sweep(ctx, now)
+}

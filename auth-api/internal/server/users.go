@@ -87,3 +87,29 @@ func handleDeleteUser(accounts *account.Service) gin.HandlerFunc {
 		c.Status(http.StatusNoContent)
 	}
 }
+
+// resetPasswordRequest is the body of PUT /users/{username}/password.
+type resetPasswordRequest struct {
+	Password string `json:"password"`
+}
+
+// handleResetPassword sets a user's password on an admin's word, and
+// revokes that user's refresh tokens.
+func handleResetPassword(accounts *account.Service) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		var req resetPasswordRequest
+		if aerr := decodeJSON(c.ContentType(), c.Request.Body, &req); aerr != nil {
+			fail(c, aerr)
+			return
+		}
+		name, by := c.Param("username"), claimsOf(c).Subject
+		ctx, cancel := timeout(c)
+		defer cancel()
+		if err := accounts.ResetPassword(ctx, name, req.Password); err != nil {
+			fail(c, err)
+			return
+		}
+		requestLogger(c).Info("password reset; refresh tokens revoked", "user", name, "by", by)
+		c.Status(http.StatusNoContent)
+	}
+}

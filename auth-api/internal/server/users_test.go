@@ -120,3 +120,43 @@ func TestCreateAndDeleteUser(t *testing.T) {
 	}
 	checkError(t, ts.do(t, request{method: "GET", path: "/users", token: admin}), 401, "invalid_token")
 }
+
+func TestResetPassword(t *testing.T) {
+	ts := newTestServer(t)
+	admin := ts.login(t, "admin", adminPassword).AccessToken
+	alice := ts.login(t, "alice", alicePassword)
+	for _, tt := range []struct {
+		name, path, body, token string
+		status                  int
+		code                    string
+	}{
+		{"as user", "/users/alice/password", `{"password":"new-password-1"}`, alice.AccessToken, 403, "forbidden"},
+		{"without token", "/users/alice/password", `{"password":"new-password-1"}`, "", 401, "invalid_token"},
+		{"short password", "/users/alice/password", `{"password":"short"}`, admin, 400, "invalid_request"},
+		{"no such user", "/users/nobody/password", `{"password":"new-password-1"}`, admin, 404, "not_found"},
+		{"not JSON", "/users/alice/password", `password=x`, admin, 400, ""},
+		{"success", "/users/alice/password", `{"password":"new-password-1"}`, admin, 204, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			w := ts.do(t, request{method: "PUT", path: tt.path, body: tt.body, token: tt.token})
+			if tt.status == 204 {
+				if w.Code != 204 {
+					t.Fatalf("got %d %s, want 204", w.Code, w.Body)
+				}
+				return
+			}
+			if tt.code == "" {
+				if w.Code != tt.status {
+					t.Errorf("got %d %s, want %d", w.Code, w.Body, tt.status)
+				}
+				return
+			}
+			checkError(t, w, tt.status, tt.code)
+		})
+	}
+	w := ts.do(t, request{method: "POST", path: "/login", body: `{"username":"alice","password":"` + alicePassword + `"}`})
+	checkError(t, w, 401, "invalid_credentials")
+	ts.login(t, "alice", "new-password-1")
+	w = ts.do(t, request{method: "POST", path: "/refresh", body: jsonBody(t, map[string]string{"refresh_token": alice.RefreshToken})})
+	checkError(t, w, 401, "invalid_refresh_token")
+}

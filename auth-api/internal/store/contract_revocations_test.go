@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -138,31 +137,42 @@ func testFamilies(t *testing.T, b backend) {
 	s := b.openNew(t)
 	addUser(t, s, "alice", "user")
 	addUser(t, s, "bob", "user")
-	addToken(t, s, newToken("a", t0.Add(time.Hour)))
-	addToken(t, s, newToken("b", t0.Add(time.Hour)))
-	wantRotate(t, s, "a", "a2", t0, nil) // a2 is in fam-a too
-	bob := newToken("x", t0.Add(time.Hour))
-	bob.Username = "bob"
-	addToken(t, s, bob)
+	addFamily(t, s, "fam-b", "alice", t0.Add(time.Hour))
+	addFamily(t, s, "fam-a", "ALICE", t0.Add(time.Hour))
+	addFamily(t, s, "fam-x", "bob", t0.Add(time.Hour))
 	if fs, err := s.Families(ctx, "ALICE"); err != nil || !slices.Equal(fs, []string{"fam-a", "fam-b"}) {
 		t.Errorf("alice's families: got %v, %v; want [fam-a fam-b]", fs, err)
 	}
 	if fs, err := s.Families(ctx, "nobody"); err != nil || len(fs) != 0 {
 		t.Errorf("nobody's families: got %v, %v; want none", fs, err)
 	}
-	if f, err := s.Family(ctx, hashOf("a2")); err != nil || f != "fam-a" {
-		t.Errorf("family of a2: got %q, %v; want fam-a", f, err)
-	}
-	if _, err := s.Family(ctx, hashOf("never")); !errors.Is(err, ErrNotFound) {
-		t.Errorf("family of an unknown token: got %v, want ErrNotFound", err)
-	}
-	if err := s.RevokeUserRefreshTokens(ctx, "Alice", t0); err != nil {
+	revokedAt := t0.Add(time.Minute)
+	if err := s.RevokeUserRefreshTokens(ctx, "Alice", revokedAt); err != nil {
 		t.Fatal(err)
 	}
-	wantRotate(t, s, "a2", "a3", t0, ErrTokenRevoked)
-	wantRotate(t, s, "b", "b2", t0, ErrTokenRevoked)
-	wantRotate(t, s, "x", "x2", t0, nil)
+	for _, tt := range []struct {
+		id      string
+		revoked bool
+	}{{"fam-a", true}, {"fam-b", true}, {"fam-x", false}} {
+		f, err := readFamily(s, FamilyLookup{ID: tt.id})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := !f.RevokedAt.IsZero(); got != tt.revoked || (tt.revoked && !f.RevokedAt.Equal(revokedAt)) {
+			t.Errorf("%s: revoked at %v, want revoked %v (at %v)", tt.id, f.RevokedAt, tt.revoked, revokedAt)
+		}
+	}
+	// A second revocation keeps the first time.
+	if err := s.RevokeUserRefreshTokens(ctx, "alice", revokedAt.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if f, _ := readFamily(s, FamilyLookup{ID: "fam-a"}); !f.RevokedAt.Equal(revokedAt) {
+		t.Errorf("revoked again: revoked at %v, want %v kept", f.RevokedAt, revokedAt)
+	}
+	if fs, err := s.Families(ctx, "alice"); err != nil || len(fs) != 2 {
+		t.Errorf("revoked families are still listed: got %v, %v", fs, err)
+	}
 	if err := s.RevokeUserRefreshTokens(ctx, "nobody", t0); err != nil {
-		t.Errorf("a user without tokens: %v", err)
+		t.Errorf("a user without families: %v", err)
 	}
 }

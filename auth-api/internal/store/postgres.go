@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -210,106 +212,179 @@ func (p *Postgres) SetPassword(ctx context.Context, username string, hash []byte
 		if tag.RowsAffected() == 0 {
 			return fmt.Errorf("user %q: %w", username, ErrNotFound)
 		}
-		if _, err := tx.Exec(ctx, `DELETE FROM refresh_tokens WHERE user_key = lower($1)`, username); err != nil {
+		if _, err := tx.Exec(ctx, `DELETE FROM refresh_families WHERE user_key = lower($1)`, username); err != nil {
 			return fmt.Errorf("revoke refresh tokens: %w", err)
 		}
 		return nil
 	})
 }
 
-// AddRefreshToken stores t.
-func (p *Postgres) AddRefreshToken(ctx context.Context, t RefreshToken) error {
-	_, err := p.pool.Exec(ctx, `INSERT INTO refresh_tokens (hash, family, username, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)`,
-		t.Hash, t.Family, t.Username, t.CreatedAt, t.ExpiresAt)
+// CreateRefreshFamily implements Store.
+func (p *Postgres) CreateRefreshFamily(ctx context.Context, f RefreshFamily) error {
+	_, err := p.pool.Exec(ctx, `INSERT INTO refresh_families (family, username, created_at, expires_at, generation, current_hash)
+		VALUES ($1, $2, $3, $4, $5, $6)`, f.ID, f.Username, f.CreatedAt, f.ExpiresAt, f.Generation, f.CurrentHash)
 	if err != nil {
-		return fmt.Errorf("add refresh token: %w", err)
+		return fmt.Errorf("add refresh family: %w", err)
 	}
 	return nil
 }
 
-// RotateRefreshToken implements Store. The presented token's row is locked
-// (SELECT … FOR UPDATE) for the whole decision: of concurrent rotations of
-// one token, on any number of replicas, the first marks it used and adds
-// the successor; the others wait for it, then see a used token and revoke
-// the family. The family never forks.
-func (p *Postgres) RotateRefreshToken(ctx context.Context, oldHash []byte, next RefreshToken, now time.Time) (RefreshToken, error) {
-	var old RefreshToken
+// pgTime is t for a nullable column: NULL for the zero time.
+func pgTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+func fromPG(t *time.Time) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return t.UTC()
+}
+
+// UpdateRefreshFamily implements Store. The family's row is locked (SELECT
+// … FOR UPDATE) from the read to the commit: of concurrent updates of one
+// family, on any number of replicas, each waits for the one before and
+// then decides on what it wrote. The family never forks.
+func (p *Postgres) UpdateRefreshFamily(ctx context.Context, find FamilyLookup, decide func(RefreshFamily) (*RefreshFamily, error)) error {
 	var outcome error
 	err := p.inTx(ctx, func(tx pgx.Tx) error {
-		old, outcome = RefreshToken{}, nil
-		var used, revoked bool
-		err := tx.QueryRow(ctx, `SELECT hash, family, username, created_at, expires_at, used_at IS NOT NULL, revoked_at IS NOT NULL
-			FROM refresh_tokens WHERE hash = $1 FOR UPDATE`, oldHash).
-			Scan(&old.Hash, &old.Family, &old.Username, &old.CreatedAt, &old.ExpiresAt, &used, &revoked)
+		outcome = nil
+		const cols = `family, username, created_at, expires_at, generation, current_hash, previous_hash,
+			rotated_at, revoked_at, window_end, window_count`
+		var row pgx.Row
+		if find.ID != "" {
+			row = tx.QueryRow(ctx, `SELECT `+cols+` FROM refresh_families WHERE family = $1 FOR UPDATE`, find.ID)
+		} else {
+			row = tx.QueryRow(ctx, `SELECT `+cols+` FROM refresh_families
+				WHERE current_hash = $1 OR previous_hash = $1 LIMIT 1 FOR UPDATE`, find.Hash)
+		}
+		var f RefreshFamily
+		var rotated, revoked *time.Time
+		err := row.Scan(&f.ID, &f.Username, &f.CreatedAt, &f.ExpiresAt, &f.Generation, &f.CurrentHash, &f.PreviousHash,
+			&rotated, &revoked, &f.WindowEnd, &f.WindowCount)
 		if errors.Is(err, pgx.ErrNoRows) {
 			outcome = ErrNotFound
 			return nil
 		}
 		if err != nil {
-			return fmt.Errorf("read refresh token: %w", err)
+			return fmt.Errorf("read refresh family: %w", err)
 		}
-		old.CreatedAt, old.ExpiresAt = old.CreatedAt.UTC(), old.ExpiresAt.UTC()
-		switch {
-		case revoked:
-			outcome = ErrTokenRevoked
-			return nil
-		case used:
-			if _, err := tx.Exec(ctx, `UPDATE refresh_tokens SET revoked_at = $1 WHERE family = $2 AND revoked_at IS NULL`,
-				now, old.Family); err != nil {
-				return fmt.Errorf("revoke family: %w", err)
-			}
-			outcome = ErrTokenReused
-			return nil
-		case !now.Before(old.ExpiresAt):
-			outcome = ErrTokenExpired
+		f.CreatedAt, f.ExpiresAt, f.WindowEnd = f.CreatedAt.UTC(), f.ExpiresAt.UTC(), f.WindowEnd.UTC()
+		if f.WindowEnd.Unix() == 0 {
+			f.WindowEnd = time.Time{}
+		}
+		f.RotatedAt, f.RevokedAt = fromPG(rotated), fromPG(revoked)
+		next, err := decide(f)
+		outcome = err
+		if next == nil {
 			return nil
 		}
-		if _, err := tx.Exec(ctx, `UPDATE refresh_tokens SET used_at = $1 WHERE hash = $2`, now, oldHash); err != nil {
-			return fmt.Errorf("mark refresh token used: %w", err)
+		windowEnd := next.WindowEnd
+		if windowEnd.IsZero() {
+			windowEnd = time.Unix(0, 0)
 		}
-		// The family keeps the expiry of its login: rotation never extends it.
-		if _, err := tx.Exec(ctx, `INSERT INTO refresh_tokens (hash, family, username, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)`,
-			next.Hash, old.Family, old.Username, next.CreatedAt, old.ExpiresAt); err != nil {
-			return fmt.Errorf("add refresh token: %w", err)
+		if _, err := tx.Exec(ctx, `UPDATE refresh_families SET generation = $1, current_hash = $2, previous_hash = $3,
+			rotated_at = $4, revoked_at = $5, window_end = $6, window_count = $7 WHERE family = $8`,
+			next.Generation, next.CurrentHash, next.PreviousHash, pgTime(next.RotatedAt), pgTime(next.RevokedAt),
+			windowEnd, next.WindowCount, f.ID); err != nil {
+			return fmt.Errorf("update refresh family: %w", err)
 		}
 		return nil
 	})
 	if err != nil {
-		return old, fmt.Errorf("rotate refresh token: %w", err)
+		return fmt.Errorf("update refresh family: %w", err)
 	}
-	if errors.Is(outcome, ErrNotFound) {
-		return RefreshToken{}, outcome
-	}
-	return old, outcome
-}
-
-// RevokeRefreshFamily implements Store.
-func (p *Postgres) RevokeRefreshFamily(ctx context.Context, hash []byte, now time.Time) error {
-	return p.inTx(ctx, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `UPDATE refresh_tokens SET revoked_at = $1
-			WHERE revoked_at IS NULL AND family = (SELECT family FROM refresh_tokens WHERE hash = $2)`, now, hash)
-		if err != nil {
-			return fmt.Errorf("revoke refresh tokens: %w", err)
-		}
-		if tag.RowsAffected() > 0 {
-			return nil
-		}
-		var exists bool
-		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM refresh_tokens WHERE hash = $1)`, hash).Scan(&exists); err != nil {
-			return fmt.Errorf("revoke refresh tokens: %w", err)
-		}
-		if !exists {
-			return ErrNotFound
-		}
-		return nil
-	})
+	return outcome
 }
 
 // DeleteExpiredRefreshTokens implements Store.
 func (p *Postgres) DeleteExpiredRefreshTokens(ctx context.Context, now time.Time) (int64, error) {
-	tag, err := p.pool.Exec(ctx, `DELETE FROM refresh_tokens WHERE expires_at <= $1`, now)
+	tag, err := p.pool.Exec(ctx, `DELETE FROM refresh_families WHERE expires_at <= $1`, now)
 	if err != nil {
-		return 0, fmt.Errorf("delete expired refresh tokens: %w", err)
+		return 0, fmt.Errorf("delete expired refresh families: %w", err)
+	}
+	return tag.RowsAffected(), nil
+}
+
+// AddAttempt implements bruteforce.Counters: in one transaction, each key's
+// counter is incremented unless it is at its limit in a live window (the
+// upsert locks the row, so concurrent attempts on any replica take turns);
+// if any is, the transaction is rolled back and nothing is written. Keys are
+// taken in sorted order, so two attempts never wait for each other in a
+// circle.
+func (p *Postgres) AddAttempt(ctx context.Context, limits map[string]int, window time.Duration, now time.Time) (time.Time, error) {
+	keys := slices.Sorted(maps.Keys(limits))
+	errRefused := errors.New("refused")
+	err := p.inTx(ctx, func(tx pgx.Tx) error {
+		for _, k := range keys {
+			var n int
+			err := tx.QueryRow(ctx, `INSERT INTO attempt_counters AS c (key, count, window_end) VALUES ($1, 1, $2)
+				ON CONFLICT (key) DO UPDATE SET
+					count = CASE WHEN c.window_end <= $3 THEN 1 ELSE c.count + 1 END,
+					window_end = CASE WHEN c.window_end <= $3 THEN excluded.window_end ELSE c.window_end END
+				WHERE c.window_end <= $3 OR c.count < $4
+				RETURNING count`, k, now.Add(window), now, limits[k]).Scan(&n)
+			if errors.Is(err, pgx.ErrNoRows) {
+				return errRefused
+			}
+			if err != nil {
+				return fmt.Errorf("count attempt: %w", err)
+			}
+		}
+		return nil
+	})
+	if err == nil {
+		return time.Time{}, nil
+	}
+	if !errors.Is(err, errRefused) {
+		return time.Time{}, err
+	}
+	var until *time.Time
+	if err := p.pool.QueryRow(ctx, `SELECT max(window_end) FROM attempt_counters c
+		JOIN unnest($1::text[], $2::int[]) AS l(key, lim) ON l.key = c.key
+		WHERE c.window_end > $3 AND c.count >= l.lim`, keys, limitsOf(keys, limits), now).Scan(&until); err != nil {
+		return time.Time{}, fmt.Errorf("read attempt counters: %w", err)
+	}
+	if until == nil {
+		// The window ended between the refusal and this read.
+		return now.Add(time.Second), nil
+	}
+	return until.UTC(), nil
+}
+
+func limitsOf(keys []string, limits map[string]int) []int32 {
+	out := make([]int32, len(keys))
+	for i, k := range keys {
+		out[i] = int32(limits[k])
+	}
+	return out
+}
+
+// ForgetAttempts implements bruteforce.Counters.
+func (p *Postgres) ForgetAttempts(ctx context.Context, key string) error {
+	if _, err := p.pool.Exec(ctx, `DELETE FROM attempt_counters WHERE key = $1`, key); err != nil {
+		return fmt.Errorf("forget attempts: %w", err)
+	}
+	return nil
+}
+
+// GiveBackAttempt implements bruteforce.Counters.
+func (p *Postgres) GiveBackAttempt(ctx context.Context, key string, now time.Time) error {
+	if _, err := p.pool.Exec(ctx, `UPDATE attempt_counters SET count = count - 1 WHERE key = $1 AND count > 0 AND window_end > $2`,
+		key, now); err != nil {
+		return fmt.Errorf("give back attempt: %w", err)
+	}
+	return nil
+}
+
+// DeleteStaleAttempts implements bruteforce.Counters.
+func (p *Postgres) DeleteStaleAttempts(ctx context.Context, now time.Time) (int64, error) {
+	tag, err := p.pool.Exec(ctx, `DELETE FROM attempt_counters WHERE window_end <= $1`, now)
+	if err != nil {
+		return 0, fmt.Errorf("delete stale attempts: %w", err)
 	}
 	return tag.RowsAffected(), nil
 }

@@ -21,6 +21,7 @@ func postgresBackend(t *testing.T) (backend, *pgtest.Server) {
 		open: func(ctx context.Context, loc string) (Store, error) {
 			return OpenPostgres(ctx, loc)
 		},
+		postgres: true,
 	}, srv
 }
 

@@ -92,7 +92,7 @@ func (p *Postgres) DeleteExpiredRevocations(ctx context.Context, now time.Time) 
 
 // Families implements account.Store.
 func (p *Postgres) Families(ctx context.Context, username string) ([]string, error) {
-	rows, err := p.pool.Query(ctx, `SELECT DISTINCT family FROM refresh_tokens WHERE user_key = lower($1) ORDER BY family`, username)
+	rows, err := p.pool.Query(ctx, `SELECT family FROM refresh_families WHERE user_key = lower($1) ORDER BY family`, username)
 	if err != nil {
 		return nil, fmt.Errorf("read refresh families: %w", err)
 	}
@@ -106,19 +106,9 @@ func (p *Postgres) Families(ctx context.Context, username string) ([]string, err
 	return families, nil
 }
 
-// Family implements account.Store.
-func (p *Postgres) Family(ctx context.Context, hash []byte) (string, error) {
-	var f string
-	err := p.pool.QueryRow(ctx, `SELECT family FROM refresh_tokens WHERE hash = $1`, hash).Scan(&f)
-	if err != nil {
-		return "", notFound(err, "read refresh family")
-	}
-	return f, nil
-}
-
 // RevokeUserRefreshTokens implements account.Store.
 func (p *Postgres) RevokeUserRefreshTokens(ctx context.Context, username string, now time.Time) error {
-	if _, err := p.pool.Exec(ctx, `UPDATE refresh_tokens SET revoked_at = $1 WHERE user_key = lower($2) AND revoked_at IS NULL`,
+	if _, err := p.pool.Exec(ctx, `UPDATE refresh_families SET revoked_at = $1 WHERE user_key = lower($2) AND revoked_at IS NULL`,
 		now, username); err != nil {
 		return fmt.Errorf("revoke refresh tokens: %w", err)
 	}

@@ -2,12 +2,8 @@ package store
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/jwt-micro-system/shared/revocation"
 )
@@ -90,7 +86,7 @@ func (s *SQLite) DeleteExpiredRevocations(ctx context.Context, now time.Time) (i
 
 // Families implements account.Store.
 func (s *SQLite) Families(ctx context.Context, username string) ([]string, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT DISTINCT family FROM refresh_tokens WHERE username = ? ORDER BY family`, username)
+	rows, err := s.r.QueryContext(ctx, `SELECT family FROM refresh_families WHERE username = ? ORDER BY family`, username)
 	if err != nil {
 		return nil, fmt.Errorf("read refresh families: %w", err)
 	}
@@ -109,29 +105,10 @@ func (s *SQLite) Families(ctx context.Context, username string) ([]string, error
 	return families, nil
 }
 
-// Family implements account.Store.
-func (s *SQLite) Family(ctx context.Context, hash []byte) (string, error) {
-	var f string
-	err := s.r.QueryRowContext(ctx, `SELECT family FROM refresh_tokens WHERE hash = ?`, hash).Scan(&f)
-	if err != nil {
-		return "", notFound(err, "read refresh family")
-	}
-	return f, nil
-}
-
-// notFound maps "no rows" of either driver to ErrNotFound and wraps any
-// other error with what was being done.
-func notFound(err error, doing string) error {
-	if errors.Is(err, sql.ErrNoRows) || errors.Is(err, pgx.ErrNoRows) {
-		return ErrNotFound
-	}
-	return fmt.Errorf("%s: %w", doing, err)
-}
-
 // RevokeUserRefreshTokens implements account.Store.
 func (s *SQLite) RevokeUserRefreshTokens(ctx context.Context, username string, now time.Time) error {
-	if _, err := s.w.ExecContext(ctx, `UPDATE refresh_tokens SET revoked_at = ? WHERE username = ? AND revoked_at IS NULL`,
-		now.Unix(), username); err != nil {
+	if _, err := s.w.ExecContext(ctx, `UPDATE refresh_families SET revoked_at = ? WHERE username = ? AND revoked_at IS NULL`,
+		ms(now), username); err != nil {
 		return fmt.Errorf("revoke refresh tokens: %w", err)
 	}
 	return nil

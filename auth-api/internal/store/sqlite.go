@@ -5,8 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
 	"runtime"
+	"slices"
 	"time"
 
 	"github.com/pressly/goose/v3"
@@ -268,94 +270,168 @@ func (s *SQLite) SetPassword(ctx context.Context, username string, hash []byte) 
 	if n, _ := res.RowsAffected(); n == 0 {
 		return fmt.Errorf("user %q: %w", username, ErrNotFound)
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM refresh_tokens WHERE username = ?`, username); err != nil {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM refresh_families WHERE username = ?`, username); err != nil {
 		return fmt.Errorf("revoke refresh tokens: %w", err)
 	}
 	return tx.Commit()
 }
 
-// AddRefreshToken stores t.
-func (s *SQLite) AddRefreshToken(ctx context.Context, t RefreshToken) error {
-	_, err := s.w.ExecContext(ctx, `INSERT INTO refresh_tokens (hash, family, username, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
-		t.Hash, t.Family, t.Username, t.CreatedAt.Unix(), t.ExpiresAt.Unix())
+// ms is t in unix milliseconds, 0 for the zero time; fromMS reverses it.
+func ms(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
+}
+
+func fromMS(v int64) time.Time {
+	if v == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(v).UTC()
+}
+
+func nullMS(t time.Time) sql.NullInt64 {
+	return sql.NullInt64{Int64: ms(t), Valid: !t.IsZero()}
+}
+
+// CreateRefreshFamily implements Store.
+func (s *SQLite) CreateRefreshFamily(ctx context.Context, f RefreshFamily) error {
+	_, err := s.w.ExecContext(ctx, `INSERT INTO refresh_families (family, username, created_at, expires_at, generation, current_hash)
+		VALUES (?, ?, ?, ?, ?, ?)`, f.ID, f.Username, ms(f.CreatedAt), ms(f.ExpiresAt), f.Generation, f.CurrentHash)
 	if err != nil {
-		return fmt.Errorf("add refresh token: %w", err)
+		return fmt.Errorf("add refresh family: %w", err)
 	}
 	return nil
 }
 
-// RotateRefreshToken implements Store.
-func (s *SQLite) RotateRefreshToken(ctx context.Context, oldHash []byte, next RefreshToken, now time.Time) (RefreshToken, error) {
+const familyColumns = `family, username, created_at, expires_at, generation, current_hash, previous_hash,
+	rotated_at, revoked_at, window_end, window_count`
+
+// UpdateRefreshFamily implements Store. The write transaction is IMMEDIATE
+// on the only writer connection, so the family cannot change between the
+// read and the write, in this process or any other on the same file.
+func (s *SQLite) UpdateRefreshFamily(ctx context.Context, find FamilyLookup, decide func(RefreshFamily) (*RefreshFamily, error)) error {
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
-		return RefreshToken{}, err
+		return err
 	}
 	defer tx.Rollback()
-	var old RefreshToken
-	var created, expires int64
-	var used, revoked sql.NullInt64
-	err = tx.QueryRowContext(ctx, `SELECT hash, family, username, created_at, expires_at, used_at, revoked_at
-		FROM refresh_tokens WHERE hash = ?`, oldHash).
-		Scan(&old.Hash, &old.Family, &old.Username, &created, &expires, &used, &revoked)
-	if errors.Is(err, sql.ErrNoRows) {
-		return RefreshToken{}, ErrNotFound
+	var row *sql.Row
+	if find.ID != "" {
+		row = tx.QueryRowContext(ctx, `SELECT `+familyColumns+` FROM refresh_families WHERE family = ?`, find.ID)
+	} else {
+		row = tx.QueryRowContext(ctx, `SELECT `+familyColumns+` FROM refresh_families
+			WHERE current_hash = ?1 OR previous_hash = ?1 LIMIT 1`, find.Hash)
 	}
-	if err != nil {
-		return RefreshToken{}, fmt.Errorf("read refresh token: %w", err)
-	}
-	old.CreatedAt, old.ExpiresAt = time.Unix(created, 0).UTC(), time.Unix(expires, 0).UTC()
-	switch {
-	case revoked.Valid:
-		return old, ErrTokenRevoked
-	case used.Valid:
-		if _, err := tx.ExecContext(ctx, `UPDATE refresh_tokens SET revoked_at = ? WHERE family = ? AND revoked_at IS NULL`,
-			now.Unix(), old.Family); err != nil {
-			return old, fmt.Errorf("revoke family: %w", err)
-		}
-		if err := tx.Commit(); err != nil {
-			return old, fmt.Errorf("revoke family: %w", err)
-		}
-		return old, ErrTokenReused
-	case !now.Before(old.ExpiresAt):
-		return old, ErrTokenExpired
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE refresh_tokens SET used_at = ? WHERE hash = ?`, now.Unix(), oldHash); err != nil {
-		return old, fmt.Errorf("mark refresh token used: %w", err)
-	}
-	// The family keeps the expiry of its login: rotation never extends it.
-	if _, err := tx.ExecContext(ctx, `INSERT INTO refresh_tokens (hash, family, username, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
-		next.Hash, old.Family, old.Username, next.CreatedAt.Unix(), old.ExpiresAt.Unix()); err != nil {
-		return old, fmt.Errorf("add refresh token: %w", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return old, fmt.Errorf("rotate refresh token: %w", err)
-	}
-	return old, nil
-}
-
-// RevokeRefreshFamily implements Store.
-func (s *SQLite) RevokeRefreshFamily(ctx context.Context, hash []byte, now time.Time) error {
-	res, err := s.w.ExecContext(ctx, `UPDATE refresh_tokens SET revoked_at = ?
-		WHERE revoked_at IS NULL AND family = (SELECT family FROM refresh_tokens WHERE hash = ?)`, now.Unix(), hash)
-	if err != nil {
-		return fmt.Errorf("revoke refresh tokens: %w", err)
-	}
-	if n, _ := res.RowsAffected(); n > 0 {
-		return nil
-	}
-	var one int
-	err = s.w.QueryRowContext(ctx, `SELECT 1 FROM refresh_tokens WHERE hash = ?`, hash).Scan(&one)
+	var f RefreshFamily
+	var created, expires, windowEnd int64
+	var rotated, revoked sql.NullInt64
+	err = row.Scan(&f.ID, &f.Username, &created, &expires, &f.Generation, &f.CurrentHash, &f.PreviousHash,
+		&rotated, &revoked, &windowEnd, &f.WindowCount)
 	if errors.Is(err, sql.ErrNoRows) {
 		return ErrNotFound
 	}
-	return err
+	if err != nil {
+		return fmt.Errorf("read refresh family: %w", err)
+	}
+	f.CreatedAt, f.ExpiresAt, f.WindowEnd = fromMS(created), fromMS(expires), fromMS(windowEnd)
+	f.RotatedAt, f.RevokedAt = fromMS(rotated.Int64), fromMS(revoked.Int64)
+	next, outcome := decide(f)
+	if next == nil {
+		return outcome
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE refresh_families SET generation = ?, current_hash = ?, previous_hash = ?,
+		rotated_at = ?, revoked_at = ?, window_end = ?, window_count = ? WHERE family = ?`,
+		next.Generation, next.CurrentHash, next.PreviousHash, nullMS(next.RotatedAt), nullMS(next.RevokedAt),
+		ms(next.WindowEnd), next.WindowCount, f.ID); err != nil {
+		return fmt.Errorf("update refresh family: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("update refresh family: %w", err)
+	}
+	return outcome
 }
 
 // DeleteExpiredRefreshTokens implements Store.
 func (s *SQLite) DeleteExpiredRefreshTokens(ctx context.Context, now time.Time) (int64, error) {
-	res, err := s.w.ExecContext(ctx, `DELETE FROM refresh_tokens WHERE expires_at <= ?`, now.Unix())
+	res, err := s.w.ExecContext(ctx, `DELETE FROM refresh_families WHERE expires_at <= ?`, ms(now))
 	if err != nil {
-		return 0, fmt.Errorf("delete expired refresh tokens: %w", err)
+		return 0, fmt.Errorf("delete expired refresh families: %w", err)
+	}
+	return res.RowsAffected()
+}
+
+// AddAttempt implements bruteforce.Counters: in one IMMEDIATE transaction,
+// each key's counter is incremented unless it is at its limit in a live
+// window; if any is, the transaction is rolled back and nothing is written.
+func (s *SQLite) AddAttempt(ctx context.Context, limits map[string]int, window time.Duration, now time.Time) (time.Time, error) {
+	keys := slices.Sorted(maps.Keys(limits))
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return time.Time{}, err
+	}
+	defer tx.Rollback()
+	refused := false
+	for _, k := range keys {
+		var n int
+		err := tx.QueryRowContext(ctx, `INSERT INTO attempt_counters (key, count, window_end) VALUES (?1, 1, ?2)
+			ON CONFLICT (key) DO UPDATE SET
+				count = CASE WHEN window_end <= ?3 THEN 1 ELSE count + 1 END,
+				window_end = CASE WHEN window_end <= ?3 THEN ?2 ELSE window_end END
+			WHERE window_end <= ?3 OR count < ?4
+			RETURNING count`, k, ms(now.Add(window)), ms(now), limits[k]).Scan(&n)
+		if errors.Is(err, sql.ErrNoRows) {
+			refused = true
+			break
+		}
+		if err != nil {
+			return time.Time{}, fmt.Errorf("count attempt: %w", err)
+		}
+	}
+	if !refused {
+		return time.Time{}, tx.Commit()
+	}
+	var until time.Time
+	for _, k := range keys {
+		var end int64
+		err := tx.QueryRowContext(ctx, `SELECT window_end FROM attempt_counters WHERE key = ? AND window_end > ? AND count >= ?`,
+			k, ms(now), limits[k]).Scan(&end)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return time.Time{}, fmt.Errorf("read attempt counter: %w", err)
+		}
+		if t := fromMS(end); t.After(until) {
+			until = t
+		}
+	}
+	return until, nil
+}
+
+// ForgetAttempts implements bruteforce.Counters.
+func (s *SQLite) ForgetAttempts(ctx context.Context, key string) error {
+	if _, err := s.w.ExecContext(ctx, `DELETE FROM attempt_counters WHERE key = ?`, key); err != nil {
+		return fmt.Errorf("forget attempts: %w", err)
+	}
+	return nil
+}
+
+// GiveBackAttempt implements bruteforce.Counters.
+func (s *SQLite) GiveBackAttempt(ctx context.Context, key string, now time.Time) error {
+	if _, err := s.w.ExecContext(ctx, `UPDATE attempt_counters SET count = count - 1 WHERE key = ? AND count > 0 AND window_end > ?`,
+		key, ms(now)); err != nil {
+		return fmt.Errorf("give back attempt: %w", err)
+	}
+	return nil
+}
+
+// DeleteStaleAttempts implements bruteforce.Counters.
+func (s *SQLite) DeleteStaleAttempts(ctx context.Context, now time.Time) (int64, error) {
+	res, err := s.w.ExecContext(ctx, `DELETE FROM attempt_counters WHERE window_end <= ?`, ms(now))
+	if err != nil {
+		return 0, fmt.Errorf("delete stale attempts: %w", err)
 	}
 	return res.RowsAffected()
 }

@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 )
 
 func TestSQLiteOpenErrors(t *testing.T) {
@@ -87,7 +86,8 @@ func TestSQLiteAdoptsLegacyDatabase(t *testing.T) {
 		s.Close()
 	}
 	s := sqliteBackend().openAt(t, path)
-	if _, err := s.RotateRefreshToken(ctx, hashOf("legacy"), newToken("next", t0.Add(time.Hour)), t0); err != nil {
+	svc := newAccounts(t, s, nil, 0, 0, &testClock{now: t0})
+	if _, _, _, err := svc.Refresh(ctx, "legacy"); err != nil {
 		t.Errorf("rotate the legacy token: %v", err)
 	}
 }

@@ -27,7 +27,8 @@ type deployment struct {
 	Secrets      []string          `json:"secrets"`
 	AdminUser    string            `json:"admin_user"`
 	AdminPass    string            `json:"admin_password"`
-	WebPort      int               `json:"web_port"`
+	Mesh         bool              `json:"mesh"`     // ports through the routing mesh, else one host port per task
+	WebPort      int               `json:"web_port"` // the mesh's published ports
 	APIPort      int               `json:"api_port"`
 	Env          map[string]string `json:"env"`
 }
@@ -93,6 +94,11 @@ func script(ctx context.Context, name string) (string, error) {
 // buildImages builds both service images and the PostgreSQL image, nothing
 // pulled: the builder is GO_IMAGE when set, else the offline one.
 func buildImages(ctx context.Context, getenv func(string) string, tag string, log io.Writer) (map[string]string, error) {
+	// Images made elsewhere (a registry, a CI step) are used as they are.
+	if a, w, p := getenv("AUTH_API_IMAGE"), getenv("WEB_FRONTEND_IMAGE"), getenv("POSTGRES_IMAGE"); a != "" && w != "" && p != "" {
+		fmt.Fprintf(log, "swarm: using the images AUTH_API_IMAGE=%s WEB_FRONTEND_IMAGE=%s POSTGRES_IMAGE=%s\n", a, w, p)
+		return map[string]string{"auth-api": a, "web-frontend": w, "postgres": p}, nil
+	}
 	builder := getenv("GO_IMAGE")
 	if builder == "" {
 		var err error
@@ -122,14 +128,21 @@ func buildImages(ctx context.Context, getenv func(string) string, tag string, lo
 
 // newDeployment creates the secrets and deploys the stack; extra environment
 // variables reach deploy/stack.yml.
-func newDeployment(ctx context.Context, stack string, images map[string]string, extra map[string]string, log io.Writer) (*deployment, error) {
-	d := &deployment{Stack: stack, AdminUser: "admin", AdminPass: randomToken(18), Env: map[string]string{}}
-	var err error
-	if d.WebPort, err = freePort(); err != nil {
-		return d, err
-	}
-	if d.APIPort, err = freePort(); err != nil {
-		return d, err
+func newDeployment(ctx context.Context, stack string, images map[string]string, extra map[string]string, mesh bool, log io.Writer) (*deployment, error) {
+	d := &deployment{Stack: stack, Mesh: mesh, AdminUser: "admin", AdminPass: randomToken(18), Env: map[string]string{}}
+	// The routing mesh and service VIPs need IPVS in the kernel. Without
+	// them every task publishes a host port of its own (published 0: the
+	// engine picks) and services find each other by DNS round robin.
+	d.Env["PUBLISH_MODE"], d.Env["ENDPOINT_MODE"] = "host", "dnsrr"
+	if mesh {
+		d.Env["PUBLISH_MODE"], d.Env["ENDPOINT_MODE"] = "ingress", "vip"
+		var err error
+		if d.WebPort, err = freePort(); err != nil {
+			return d, err
+		}
+		if d.APIPort, err = freePort(); err != nil {
+			return d, err
+		}
 	}
 	pgPass := randomToken(24)
 	secrets := map[string]string{
@@ -160,7 +173,11 @@ func newDeployment(ctx context.Context, stack string, images map[string]string, 
 
 // deploy runs docker stack deploy with the deployment's environment.
 func (d *deployment) deploy(ctx context.Context, log io.Writer) error {
-	fmt.Fprintf(log, "swarm: deploying stack %s (web-frontend on :%d, auth-api on :%d)\n", d.Stack, d.WebPort, d.APIPort)
+	if d.Mesh {
+		fmt.Fprintf(log, "swarm: deploying stack %s (routing mesh: web-frontend on :%d, auth-api on :%d)\n", d.Stack, d.WebPort, d.APIPort)
+	} else {
+		fmt.Fprintf(log, "swarm: deploying stack %s (a host port per task, DNS round robin inside)\n", d.Stack)
+	}
 	cmd := exec.CommandContext(ctx, "docker", "stack", "deploy", "--resolve-image", "never", "-c", "deploy/stack.yml", d.Stack)
 	cmd.Env = os.Environ()
 	for k, v := range d.Env {
@@ -181,6 +198,19 @@ func (d *deployment) replicas() map[string]int {
 		return 3
 	}
 	return map[string]int{"postgres": 1, "auth-api": n("AUTH_API_REPLICAS"), "web-frontend": n("WEB_FRONTEND_REPLICAS")}
+}
+
+// backends returns what routes the client's requests to the stack: the
+// mesh's two ports, or the tasks' own ports, kept current until ctx ends.
+func (d *deployment) backends(ctx context.Context) *backends {
+	b := newBackends()
+	if d.Mesh {
+		b.set("web-frontend", []backend{{addr: fmt.Sprintf("127.0.0.1:%d", d.WebPort), name: "mesh"}})
+		b.set("auth-api", []backend{{addr: fmt.Sprintf("127.0.0.1:%d", d.APIPort), name: "mesh"}})
+		return b
+	}
+	go b.watch(ctx, d.Stack, map[string]string{"web-frontend": "8080", "auth-api": "10000"})
+	return b
 }
 
 // waitHealthy waits until every service runs its replica count of healthy
@@ -270,7 +300,7 @@ func up(ctx context.Context, getenv func(string) string, log io.Writer) error {
 	d, err := newDeployment(ctx, "jwtms", images, map[string]string{
 		"AUTH_API_REPLICAS":     getenv("AUTH_API_REPLICAS"),
 		"WEB_FRONTEND_REPLICAS": getenv("WEB_FRONTEND_REPLICAS"),
-	}, log)
+	}, getenv("SWARM_ROUTING") != "host", log)
 	d.CreatedSwarm = created
 	if err != nil {
 		return errors.Join(err, d.teardown(log))
@@ -279,12 +309,20 @@ func up(ctx context.Context, getenv func(string) string, log io.Writer) error {
 	if err := os.WriteFile(stateFile, b, 0o600); err != nil {
 		return errors.Join(err, d.teardown(log))
 	}
-	c := newClient(fmt.Sprintf("http://127.0.0.1:%d", d.WebPort), fmt.Sprintf("http://127.0.0.1:%d", d.APIPort))
+	c := newClient(d.backends(ctx))
 	if err := d.waitHealthy(ctx, c, 3*time.Minute); err != nil {
 		return fmt.Errorf("%w (the stack stays up for a look: docker stack ps %s; make swarm-down removes it)", err, d.Stack)
 	}
-	fmt.Fprintf(log, "\nweb-frontend: %s   auth-api: %s\nsign in as %s with the password in %s (admin_password)\n",
-		c.web, c.api, d.AdminUser, stateFile)
+	if d.Mesh {
+		fmt.Fprintf(log, "\nweb-frontend: http://127.0.0.1:%d   auth-api: http://127.0.0.1:%d\n", d.WebPort, d.APIPort)
+	} else {
+		for _, svc := range []string{"web-frontend", "auth-api"} {
+			for _, be := range c.b.order(svc) {
+				fmt.Fprintf(log, "%s: http://%s\n", be.name, be.addr)
+			}
+		}
+	}
+	fmt.Fprintf(log, "sign in as %s with the password in %s (admin_password)\n", d.AdminUser, stateFile)
 	return nil
 }
 

@@ -9,6 +9,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"strings"
 	"sync"
@@ -17,7 +18,8 @@ import (
 )
 
 // instanceHeader names the replica that served a response (INSTANCE_NAME,
-// which deploy/stack.yml sets per task).
+// which deploy/stack.yml sets per task); without it the client names the
+// task container it connected to.
 const instanceHeader = "X-Instance"
 
 // kind is one sort of request of the steady load.
@@ -77,23 +79,24 @@ func (s snapshot) String() string {
 	return b.String()
 }
 
-// client talks to the published ports. Keep-alives are off, so every request
-// is a new connection that the routing mesh may give to any replica, as it
-// would for many independent clients.
+// client talks to the stack through its backends. Keep-alives are off, so
+// every request is a new connection that may reach any replica, as it would
+// for many independent clients.
 type client struct {
-	web, api string
+	web, api string // base URLs; their hosts name the services
 	http     *http.Client
+	b        *backends
 
 	mu        sync.Mutex
 	instances map[string]map[string]int // service → instance → responses
 }
 
-func newClient(web, api string) *client {
+func newClient(b *backends) *client {
 	return &client{
-		web: web, api: api,
+		web: "http://web-frontend", api: "http://auth-api", b: b,
 		http: &http.Client{
 			Timeout:       10 * time.Second,
-			Transport:     &http.Transport{DisableKeepAlives: true},
+			Transport:     &http.Transport{DisableKeepAlives: true, DialContext: b.dial},
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		},
 		instances: map[string]map[string]int{"web-frontend": {}, "auth-api": {}},
@@ -112,6 +115,10 @@ func (c *client) do(ctx context.Context, method, u, contentType, body string, hd
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
+	var remote string
+	req = req.WithContext(httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		GotConn: func(info httptrace.GotConnInfo) { remote = info.Conn.RemoteAddr().String() },
+	}))
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return nil, nil, err
@@ -121,15 +128,14 @@ func (c *client) do(ctx context.Context, method, u, contentType, body string, hd
 	if err != nil {
 		return nil, nil, err
 	}
-	if name := resp.Header.Get(instanceHeader); name != "" {
-		svc := "auth-api"
-		if strings.HasPrefix(u, c.web) {
-			svc = "web-frontend"
-		}
-		c.mu.Lock()
-		c.instances[svc][name]++
-		c.mu.Unlock()
+	svc := req.URL.Hostname()
+	name := resp.Header.Get(instanceHeader)
+	if name == "" {
+		name = c.b.nameOf(svc, remote)
 	}
+	c.mu.Lock()
+	c.instances[svc][name]++
+	c.mu.Unlock()
 	return resp, b, nil
 }
 
@@ -258,6 +264,9 @@ func (c *client) apiStatus(ctx context.Context, path, bearer string) (int, error
 	return resp.StatusCode, nil
 }
 
+// loadWorkers is how many requests the steady load has in flight at most.
+const loadWorkers = 1 + 4 + 2
+
 // load is the steady mixed traffic that runs under every check.
 type load struct {
 	c        *client
@@ -286,8 +295,10 @@ func (l *load) run(ctx context.Context, wg *sync.WaitGroup) {
 	for range 4 {
 		worker(20*time.Millisecond, l.sessionRequest)
 	}
+	// Each refresher keeps one family rotating below auth-api's default
+	// REFRESH_RATE_PER_FAMILY (60 a minute), which would answer 429.
 	for i := range 2 {
-		worker(100*time.Millisecond, l.refresher(i))
+		worker(1500*time.Millisecond, l.refresher(i))
 	}
 }
 

@@ -204,6 +204,41 @@ func (c *Client) Revocations(ctx context.Context, since int64) (revocation.Page,
 	return p, err
 }
 
+// ChangePassword changes the password of the token's user (POST
+// /me/password). auth-api revokes every session of the user, this one
+// included. A wrong current password is ErrForbidden with code
+// invalid_credentials; a new password the rule refuses, ErrRejected.
+func (c *Client) ChangePassword(ctx context.Context, accessToken, current, next string) error {
+	body := map[string]string{"current_password": current, "new_password": next}
+	return c.do(ctx, http.MethodPost, "/me/password", accessToken, "", body, nil)
+}
+
+// LogoutAll revokes every session of the token's user (POST
+// /me/logout-all): "sign out everywhere".
+func (c *Client) LogoutAll(ctx context.Context, accessToken string) error {
+	return c.do(ctx, http.MethodPost, "/me/logout-all", accessToken, "", nil, nil)
+}
+
+// CreateUser adds a user (POST /users, admin). A taken name is ErrRejected
+// with code user_exists; a name or password the rules refuse, code
+// invalid_request.
+func (c *Client) CreateUser(ctx context.Context, accessToken, username, password, role string) error {
+	body := map[string]string{"username": username, "password": password, "role": role}
+	return c.do(ctx, http.MethodPost, "/users", accessToken, "", body, nil)
+}
+
+// SetPassword sets another user's password (PUT /users/{username}/password,
+// admin); auth-api revokes that user's sessions.
+func (c *Client) SetPassword(ctx context.Context, accessToken, username, password string) error {
+	return c.do(ctx, http.MethodPut, "/users/"+url.PathEscape(username)+"/password", accessToken, "", map[string]string{"password": password}, nil)
+}
+
+// DeleteUser removes a user and revokes its sessions (DELETE
+// /users/{username}, admin).
+func (c *Client) DeleteUser(ctx context.Context, accessToken, username string) error {
+	return c.do(ctx, http.MethodDelete, "/users/"+url.PathEscape(username), accessToken, "", nil, nil)
+}
+
 // TokenKey returns the id of the key auth-api signs with, and its issuer
 // and audience.
 func (c *Client) TokenKey(ctx context.Context) (TokenKey, error) {
@@ -231,11 +266,10 @@ func (c *Client) do(ctx context.Context, method, path, bearer, clientIP string, 
 		}
 		body = bytes.NewReader(b)
 	}
-	u := *c.base
-	p, query, _ := strings.Cut(path, "?")
-	u.Path += p
-	u.RawQuery = query
-	req, err := http.NewRequestWithContext(ctx, method, u.String(), body)
+	// path is already escaped (a username in it is url.PathEscape'd) and
+	// may carry a query.
+	target := strings.TrimRight(c.base.String(), "/") + path
+	req, err := http.NewRequestWithContext(ctx, method, target, body)
 	if err != nil {
 		return fmt.Errorf("auth-api %s: %w", path, err)
 	}

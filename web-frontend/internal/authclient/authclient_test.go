@@ -208,3 +208,45 @@ func TestRevocations(t *testing.T) {
 		t.Errorf("got %+v, want s1 and cursor 47 (the since 4 was sent)", p)
 	}
 }
+
+// The account and admin calls send the method, the escaped path, the
+// bearer and the body auth-api expects.
+func TestAccountAndAdminCalls(t *testing.T) {
+	ctx := context.Background()
+	for _, tt := range []struct {
+		name, method, path, body string
+		call                     func(c *Client) error
+	}{
+		{"change password", "POST", "/me/password", `{"current_password":"old","new_password":"new"}`,
+			func(c *Client) error { return c.ChangePassword(ctx, "tok", "old", "new") }},
+		{"logout all", "POST", "/me/logout-all", ``,
+			func(c *Client) error { return c.LogoutAll(ctx, "tok") }},
+		{"create user", "POST", "/users", `{"password":"pw","role":"user","username":"bob"}`,
+			func(c *Client) error { return c.CreateUser(ctx, "tok", "bob", "pw", "user") }},
+		{"set password, escaped name", "PUT", "/users/a%2Fb/password", `{"password":"pw"}`,
+			func(c *Client) error { return c.SetPassword(ctx, "tok", "a/b", "pw") }},
+		{"delete user", "DELETE", "/users/bob", ``,
+			func(c *Client) error { return c.DeleteUser(ctx, "tok", "bob") }},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var got string
+			c := newClient(t, func(w http.ResponseWriter, r *http.Request) {
+				var body []byte
+				if r.Body != nil {
+					var m map[string]string
+					if json.NewDecoder(r.Body).Decode(&m) == nil {
+						body, _ = json.Marshal(m)
+					}
+				}
+				got = r.Method + " " + r.URL.EscapedPath() + " " + r.Header.Get("Authorization") + " " + string(body)
+				w.WriteHeader(http.StatusNoContent)
+			})
+			if err := tt.call(c); err != nil {
+				t.Fatal(err)
+			}
+			if want := tt.method + " " + tt.path + " Bearer tok " + tt.body; got != want {
+				t.Errorf("got %q, want %q", got, want)
+			}
+		})
+	}
+}

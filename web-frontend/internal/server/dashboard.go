@@ -22,7 +22,7 @@ type dashView struct {
 	Subject, Role, Issuer string
 	Expires, ExpiresISO   string
 	ExpiresIn             string
-	Issued                string
+	Issued, IssuedISO     string
 	Encoded               string
 	Header, Payload       []claimRow
 	HeaderJSON            string
@@ -47,11 +47,11 @@ func handleDashboard(rd *renderer, now func() time.Time) http.HandlerFunc {
 		if exp := c.Expiry(); !exp.IsZero() {
 			v.Expires = exp.UTC().Format(timeLayout)
 			v.ExpiresISO = exp.UTC().Format(time.RFC3339)
-			left := max(exp.Sub(now()).Round(time.Second), 0)
-			v.ExpiresIn = strings.Replace(p.L["dash_expires_in"], "%s", left.String(), 1)
+			v.ExpiresIn = humanIn(max(exp.Sub(now()), 0), p.L)
 		}
 		if c.IssuedAt != nil {
 			v.Issued = c.IssuedAt.UTC().Format(timeLayout)
+			v.IssuedISO = c.IssuedAt.UTC().Format(time.RFC3339)
 		}
 		v.Header, v.HeaderJSON = decodeSegment(a.token, 0, p.L, []string{"alg", "typ", "kid"})
 		v.Payload, v.PayloadJSON = decodeSegment(a.token, 1, p.L, []string{"sub", "role", "iat", "exp", "iss", "jti", "aud", "nbf"})

@@ -10,6 +10,7 @@ import (
 
 	"github.com/jwt-micro-system/shared/jwtauth"
 	"github.com/jwt-micro-system/web-frontend/internal/authclient"
+	"github.com/jwt-micro-system/web-frontend/internal/i18n"
 	"github.com/jwt-micro-system/web-frontend/internal/session"
 )
 
@@ -34,6 +35,7 @@ type problem struct {
 	status     int
 	key        string
 	args       []any
+	wait       time.Duration // for a key whose %s is a human "in 15 minutes"
 	text       string
 	code, msg  string
 	retryAfter int
@@ -75,11 +77,12 @@ func problemOf(err error) problem {
 	case errors.Is(err, authclient.ErrUnauthorized):
 		return problem{status: http.StatusUnauthorized, key: "err_credentials", code: "bad_credentials", msg: "Incorrect username or password."}
 	case errors.Is(err, authclient.ErrRateLimited):
-		secs := 60
+		wait := time.Minute
 		if errors.As(err, &ae) && ae.RetryAfter > 0 {
-			secs = int(ae.RetryAfter / time.Second)
+			wait = ae.RetryAfter
 		}
-		return problem{status: http.StatusTooManyRequests, key: "err_rate_limited", args: []any{secs}, code: "rate_limited", msg: "Too many attempts.", retryAfter: secs}
+		return problem{status: http.StatusTooManyRequests, key: "err_rate_limited", wait: wait, code: "rate_limited",
+			msg: "Too many attempts.", retryAfter: int(wait / time.Second)}
 	case errors.Is(err, authclient.ErrRejected) && errors.As(err, &ae) && ae.Message != "":
 		// auth-api's own words about what to fix (e.g. the password
 		// length rule).
@@ -93,10 +96,12 @@ func problemOf(err error) problem {
 }
 
 // message returns the page text of the problem in texts.
-func (p problem) message(texts map[string]string) string {
+func (p problem) message(texts i18n.Texts) string {
 	switch {
 	case p.text != "":
 		return p.text
+	case p.wait > 0:
+		return fmt.Sprintf(texts[p.key], humanIn(p.wait, texts))
 	case len(p.args) > 0:
 		return fmt.Sprintf(texts[p.key], p.args...)
 	}

@@ -1,15 +1,18 @@
 package server
 
 import (
+	"cmp"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -48,8 +51,9 @@ func (c *clock) fn() func() time.Time    { return c.Now }
 
 // fakeAuth is an in-memory auth-api that behaves like the real one where
 // the frontend can tell: refresh rotation with reuse detection (a reused
-// refresh token revokes its family), logout, admin-only /users, 429 and
-// 503 on demand.
+// refresh token revokes its family, except that within fakeReuseInterval
+// of its rotation it gets the same successor again), logout, admin-only
+// /users, 429 and 503 on demand.
 type fakeAuth struct {
 	clock  *clock
 	issuer *jwtauth.Issuer
@@ -59,6 +63,7 @@ type fakeAuth struct {
 	mu       sync.Mutex
 	refresh  map[string]*refreshEntry // by token
 	families map[string]bool          // revoked families
+	users    map[string][2]string     // username -> password, role
 
 	refreshCalls atomic.Int64
 	loginCalls   atomic.Int64
@@ -72,7 +77,12 @@ type fakeAuth struct {
 type refreshEntry struct {
 	user, role, family string
 	used               bool
+	next               string    // the successor, once used
+	usedAt             time.Time // when it was used
 }
+
+// fakeReuseInterval is auth-api's default REFRESH_REUSE_INTERVAL.
+const fakeReuseInterval = 30 * time.Second
 
 // fakeUsers returns the accounts of the fake: username -> password, role.
 func fakeUsers() map[string][2]string {
@@ -93,7 +103,110 @@ func newFakeAuth(tb testing.TB, secret string, clk *clock) *fakeAuth {
 		tb.Fatal(err)
 	}
 	return &fakeAuth{clock: clk, issuer: is, keys: ks, iss: jwtauth.DefaultIssuer,
-		refresh: map[string]*refreshEntry{}, families: map[string]bool{}}
+		refresh: map[string]*refreshEntry{}, families: map[string]bool{}, users: fakeUsers()}
+}
+
+// revokeUser revokes every refresh family of user; f.mu is held.
+func (f *fakeAuth) revokeUser(user string) {
+	for _, e := range f.refresh {
+		if e.user == user {
+			f.families[e.family] = true
+		}
+	}
+}
+
+// bearer verifies the request's bearer token: its claims, or nil after
+// answering 401.
+func (f *fakeAuth) bearer(w http.ResponseWriter, r *http.Request) *jwtauth.Claims {
+	tok, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	v, _ := jwtauth.NewVerifier(f.keys, jwtauth.VerifierConfig{Now: f.clock.fn()})
+	c, err := v.Verify(tok)
+	if err != nil {
+		writeJSONError(w, 401, "invalid_token", "bad token")
+		return nil
+	}
+	return c
+}
+
+// accountCall serves the account and admin calls of the fake.
+func (f *fakeAuth) accountCall(w http.ResponseWriter, r *http.Request, in map[string]string) bool {
+	route := r.Method + " " + r.URL.Path
+	name, isUser := strings.CutPrefix(r.URL.Path, "/users/")
+	if !strings.HasPrefix(route, "POST /me/") && route != "POST /users" && !isUser {
+		return false
+	}
+	c := f.bearer(w, r)
+	if c == nil {
+		return true
+	}
+	if strings.HasPrefix(route, "POST /users") || isUser {
+		if c.Role != "admin" {
+			writeJSONError(w, 403, "forbidden", "admins only")
+			return true
+		}
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	name, reset := strings.CutSuffix(name, "/password")
+	weak := func(field, pw string) bool {
+		if len(pw) < 8 {
+			writeJSONError(w, 400, "invalid_request", field+" is too short (at least 8)")
+			return true
+		}
+		return false
+	}
+	switch {
+	case route == "POST /me/password":
+		u := f.users[c.Subject]
+		switch {
+		case in["current_password"] != u[0]:
+			writeJSONError(w, 403, "invalid_credentials", "current_password is wrong")
+		case in["new_password"] == in["current_password"]:
+			writeJSONError(w, 400, "invalid_request", "new_password must differ from current_password")
+		case weak("new_password: password", in["new_password"]):
+		default:
+			f.users[c.Subject] = [2]string{in["new_password"], u[1]}
+			f.revokeUser(c.Subject)
+			w.WriteHeader(204)
+		}
+	case route == "POST /me/logout-all":
+		f.revokeUser(c.Subject)
+		w.WriteHeader(204)
+	case route == "POST /users":
+		_, taken := f.users[strings.ToLower(in["username"])]
+		switch {
+		case strings.Contains(in["username"], " "):
+			writeJSONError(w, 400, "invalid_request", "username may contain only letters")
+		case taken:
+			writeJSONError(w, 409, "user_exists", "a user with this name already exists")
+		case weak("password", in["password"]):
+		default:
+			f.users[in["username"]] = [2]string{in["password"], in["role"]}
+			w.WriteHeader(201)
+		}
+	case r.Method == http.MethodPut && reset:
+		if _, ok := f.users[name]; !ok {
+			writeJSONError(w, 404, "not_found", "no such user")
+		} else if !weak("password", in["password"]) {
+			f.users[name] = [2]string{in["password"], f.users[name][1]}
+			f.revokeUser(name)
+			w.WriteHeader(204)
+		}
+	case r.Method == http.MethodDelete && !reset:
+		switch _, ok := f.users[name]; {
+		case name == c.Subject:
+			writeJSONError(w, 409, "cannot_delete_self", "you cannot delete your own account")
+		case !ok:
+			writeJSONError(w, 404, "not_found", "no such user")
+		default:
+			delete(f.users, name)
+			f.revokeUser(name)
+			w.WriteHeader(204)
+		}
+	default:
+		writeJSONError(w, 404, "not_found", "no route")
+	}
+	return true
 }
 
 func randToken() string {
@@ -102,16 +215,23 @@ func randToken() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-func (f *fakeAuth) pair(w http.ResponseWriter, user, role, family string) {
+func (f *fakeAuth) pair(w http.ResponseWriter, user, role, family string) string {
+	return f.pairWith(w, user, role, family, randToken())
+}
+
+// pairWith answers with a new access token and the refresh token rt.
+func (f *fakeAuth) pairWith(w http.ResponseWriter, user, role, family, rt string) string {
 	access, _, err := f.issuer.Issue(user, role)
 	if err != nil {
 		http.Error(w, err.Error(), 500)
-		return
+		return ""
 	}
-	rt := randToken()
-	f.refresh[rt] = &refreshEntry{user: user, role: role, family: family}
+	if f.refresh[rt] == nil {
+		f.refresh[rt] = &refreshEntry{user: user, role: role, family: family}
+	}
 	writeJSON(w, 200, map[string]any{"access_token": access, "token_type": "Bearer", "expires_in": int(tokenTTL.Seconds()),
 		"refresh_token": rt, "token": access})
+	return rt
 }
 
 func (f *fakeAuth) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -123,8 +243,11 @@ func (f *fakeAuth) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var in map[string]string
-	if r.Method == http.MethodPost {
+	if r.Method == http.MethodPost || r.Method == http.MethodPut {
 		_ = json.NewDecoder(r.Body).Decode(&in)
+	}
+	if f.accountCall(w, r, in) {
+		return
 	}
 	switch r.Method + " " + r.URL.Path {
 	case "POST /login":
@@ -145,13 +268,13 @@ func (f *fakeAuth) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeJSONError(w, 400, "invalid_request", "password must be at most 72 bytes")
 			return
 		}
-		u, ok := fakeUsers()[in["username"]]
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		u, ok := f.users[in["username"]]
 		if !ok || u[0] != in["password"] {
 			writeJSONError(w, 401, "invalid_credentials", "invalid username or password")
 			return
 		}
-		f.mu.Lock()
-		defer f.mu.Unlock()
 		f.pair(w, in["username"], u[1], randToken())
 	case "POST /refresh":
 		f.refreshCalls.Add(1)
@@ -164,12 +287,14 @@ func (f *fakeAuth) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case !ok || f.families[e.family]:
 			writeJSONError(w, 401, "invalid_token", "refresh token invalid")
+		case e.used && !f.refresh[e.next].used && f.clock.Now().Sub(e.usedAt) < fakeReuseInterval:
+			f.pairWith(w, e.user, e.role, e.family, e.next)
 		case e.used:
 			f.families[e.family] = true // reuse: revoke the family
 			writeJSONError(w, 401, "invalid_token", "refresh token reused")
 		default:
-			e.used = true
-			f.pair(w, e.user, e.role, e.family)
+			e.used, e.usedAt = true, f.clock.Now()
+			e.next = f.pair(w, e.user, e.role, e.family)
 		}
 	case "POST /logout":
 		f.mu.Lock()
@@ -190,10 +315,14 @@ func (f *fakeAuth) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeJSONError(w, 403, "forbidden", "admins only")
 			return
 		}
-		writeJSON(w, 200, map[string]any{"users": []map[string]string{
-			{"username": "alice", "role": "admin", "created_at": "2026-11-01T09:00:00Z"},
-			{"username": "bob", "role": "user", "created_at": "2026-11-02T10:30:00Z"},
-		}})
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		created := map[string]string{"alice": "2026-11-01T09:00:00Z", "bob": "2026-11-02T10:30:00Z"}
+		list := []map[string]string{}
+		for _, name := range slices.Sorted(maps.Keys(f.users)) {
+			list = append(list, map[string]string{"username": name, "role": f.users[name][1], "created_at": cmp.Or(created[name], "2026-11-22T12:00:00Z")})
+		}
+		writeJSON(w, 200, map[string]any{"users": list})
 	case "GET /token-key":
 		writeJSON(w, 200, map[string]string{"alg": "HS256", "kid": f.keys.Current().ID(), "issuer": f.iss})
 	default:

@@ -17,7 +17,7 @@ func TestLoginPage(t *testing.T) {
 		{"plain", "/login", "", []string{`<form id="login"`, `id="username"`, `id="password"`, `<label for="username">Username</label>`, `name="next" id="next" value="/"`}, []string{`class="flash`}},
 		{"expired", "/login?msg=expired", "", []string{`class="flash flash-warning"`, "Your session has expired or is invalid. Please log in again."}, nil},
 		{"expired ja", "/login?msg=expired", "ja,en;q=0.8", []string{`<html lang="ja">`, "セッションの有効期限が切れているか無効です。再度ログインしてください。", "ユーザー名"}, []string{"Your session"}},
-		{"logged out", "/login?msg=logged_out", "", []string{`class="flash flash-info"`, "You have been logged out."}, nil},
+		{"logged out", "/login?msg=logged_out", "", []string{`class="flash flash-info"`, "You have signed out."}, nil},
 		{"unknown message code", "/login?msg=%3Cscript%3E", "", nil, []string{`class="flash`, "<script>"}},
 		{"local next kept", "/login?next=%2Fadmin%3Fx%3D1", "", []string{`value="/admin?x=1"`}, nil},
 		{"hostile next dropped", "/login?next=%2F%2Fevil.example", "", []string{`name="next" id="next" value="/"`}, []string{"evil"}},
@@ -75,7 +75,7 @@ func TestLogin(t *testing.T) {
 		{"blank username", url.Values{"username": {"  "}, "password": {"secret-value-1"}}, nil, 400, "", "Enter your username and password."},
 		{"username too long", url.Values{"username": {strings.Repeat("a", 300)}, "password": {"secret-value-1"}}, nil, 400, "", "too long"},
 		{"password auth-api refuses", url.Values{"username": {"alice"}, "password": {strings.Repeat("p", 100)}}, nil, 400, "", "at most 72 bytes"},
-		{"rate limited", url.Values{"username": {"alice"}, "password": {"secret-value-2"}}, func(e *env) { e.fake.rateLimit.Store(true) }, 429, "", "wait 42 seconds"},
+		{"rate limited", url.Values{"username": {"alice"}, "password": {"secret-value-2"}}, func(e *env) { e.fake.rateLimit.Store(true) }, 429, "", "Too many attempts. Try again in less than a minute."},
 		{"auth-api down", url.Values{"username": {"alice"}, "password": {"alice-password"}}, func(e *env) { e.fake.down.Store(true) }, 503, "", "not reachable"},
 		{"auth-api gone", url.Values{"username": {"alice"}, "password": {"alice-password"}}, func(e *env) { e.authSrv.Close() }, 503, "", "not reachable"},
 	}

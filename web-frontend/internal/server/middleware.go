@@ -15,9 +15,11 @@ import (
 	"github.com/jwt-micro-system/web-frontend/internal/session"
 )
 
-// contentSecurityPolicy allows nothing but our own stylesheet and images:
-// no script at all, no framing, forms only to ourselves.
-const contentSecurityPolicy = "default-src 'none'; style-src 'self'; img-src 'self'; " +
+// contentSecurityPolicy allows nothing but our own stylesheet, images and
+// one small script (local times, show-password, caps-lock: progressive
+// enhancement; the pages work without it): no inline script, no framing,
+// forms only to ourselves.
+const contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; " +
 	"form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
 // securityHeaders sets the headers every response carries. Responses are

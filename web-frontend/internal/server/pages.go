@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jwt-micro-system/web-frontend/internal/authclient"
 	"github.com/jwt-micro-system/web-frontend/internal/session"
 )
 
@@ -27,6 +26,7 @@ const (
 type loginView struct {
 	Username string
 	Next     string
+	Form     formState // field errors
 }
 
 // handleLoginPage shows the login form; someone already logged in goes
@@ -47,6 +47,12 @@ func handleLoginPage(rd *renderer, sessions *session.Manager) http.HandlerFunc {
 			p.SessionEnded = true
 		case msgLoggedOut:
 			p.Flash = &flash{Kind: "info", Text: p.L["msg_logged_out"]}
+			p.SessionEnded = true
+		case msgLoggedOutAll:
+			p.Flash = &flash{Kind: "info", Text: p.L["msg_logged_out_all"]}
+			p.SessionEnded = true
+		case msgPasswordChanged:
+			p.Flash = &flash{Kind: "info", Text: p.L["msg_password_changed"]}
 			p.SessionEnded = true
 		}
 		rd.render(w, r, http.StatusOK, "login", p)
@@ -86,7 +92,7 @@ func handleLogin(log *slog.Logger, rd *renderer, auth AuthAPI, sessions *session
 		p := rd.page(r)
 		p.Title = p.L["login_title"]
 		p.Login = &loginView{Next: "/"}
-		var username string
+		var username, password string
 		fail := func(err error) {
 			pr := problemOf(err)
 			if pr.status >= 500 {
@@ -96,10 +102,23 @@ func handleLogin(log *slog.Logger, rd *renderer, auth AuthAPI, sessions *session
 			}
 			pr.setRetryAfter(w)
 			p.Flash = &flash{Kind: "error", Text: pr.message(p.L)}
+			p.Failed = true
+			if errors.Is(err, errMissingFields) {
+				// Say which field is empty, next to it.
+				if p.Login.Username == "" {
+					p.Login.Form.fail("username", p.L["err_username_missing"])
+				}
+				if password == "" {
+					p.Login.Form.fail("password", p.L["err_password_missing"])
+				}
+			}
 			rd.render(w, r, pr.status, "login", p)
 		}
 
 		username, password, err := readLogin(w, r, p.Login)
+		if errors.Is(err, errMissingFields) {
+			password = r.PostForm.Get("password")
+		}
 		if err != nil {
 			fail(err)
 			return
@@ -149,53 +168,6 @@ func handleSessionEnded(codec *session.Codec, now func() time.Time) http.Handler
 		http.SetCookie(w, ck)
 		w.Header().Set("Cache-Control", "no-store")
 		w.WriteHeader(http.StatusNoContent)
-	}
-}
-
-type adminView struct {
-	Users []userRow
-}
-
-type userRow struct {
-	Username, Role, Created string
-}
-
-// handleAdmin lists the users, fetched from auth-api with the admin's own
-// token. Other roles get the 403 page.
-func handleAdmin(log *slog.Logger, rd *renderer, auth AuthAPI, sessions *session.Manager) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		a, _ := authFrom(r.Context())
-		if a.claims.Role != "admin" {
-			log.InfoContext(r.Context(), "admin page refused", "user", a.claims.Subject, "role", a.claims.Role)
-			rd.fail(w, r, errForbidden)
-			return
-		}
-		ctx, cancel := context.WithTimeout(r.Context(), authCallTimeout)
-		defer cancel()
-		users, err := auth.Users(ctx, a.token)
-		if errors.Is(err, authclient.ErrUnauthorized) {
-			// auth-api no longer accepts the token (user deleted, key
-			// rotated): the session is over.
-			sessions.Clear(w)
-			err = fmt.Errorf("%w: auth-api refused the token: %w", session.ErrExpired, err)
-		}
-		if err != nil {
-			rd.fail(w, r, err)
-			return
-		}
-		p := rd.page(r)
-		p.Title = p.L["admin_title"]
-		p.Active = "admin"
-		view := &adminView{Users: make([]userRow, 0, len(users))}
-		for _, u := range users {
-			row := userRow{Username: u.Username, Role: u.Role}
-			if !u.CreatedAt.IsZero() {
-				row.Created = u.CreatedAt.UTC().Format(timeLayout)
-			}
-			view.Users = append(view.Users, row)
-		}
-		p.Admin = view
-		rd.render(w, r, http.StatusOK, "admin", p)
 	}
 }
 

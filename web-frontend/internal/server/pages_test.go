@@ -25,11 +25,11 @@ func TestDashboard(t *testing.T) {
 			`id="dash-user">alice<`, `id="dash-role">admin<`, `id="claims-header"`, `id="claims-payload"`,
 			`data-claim="alg"`, `data-claim="typ"`, `data-claim="kid"`, "algorithm: the signature algorithm",
 			`data-claim="sub"`, `data-claim="role"`, `data-claim="iat"`, `data-claim="exp"`, `data-claim="iss"`, `data-claim="jti"`,
-			"subject: who the token is about", "2026-11-22 12:30:00 UTC", "(in 30m0s)", `&#34;alg&#34;: &#34;HS256&#34;`, `&#34;sub&#34;: &#34;alice&#34;`,
+			"subject: who the token is about", "2026-11-22 12:30:00 UTC", `<time datetime="2026-11-22T12:30:00Z" data-local>`, ">in 30 minutes<", `&#34;alg&#34;: &#34;HS256&#34;`, `&#34;sub&#34;: &#34;alice&#34;`,
 			`id="logout"`, `href="/admin"`,
 		}},
-		{"ja", []string{"algorithm 署名に用いられるアルゴリズム", "type トークンの種類の識別", "subject 主語", "role 役職",
-			"issued at 発行日", "expire 有効期限", "issuer 発行機関元", "ダッシュボード", "ログアウト"}},
+		{"ja", []string{"algorithm:署名のアルゴリズム", "type:トークンの種類", "subject:トークンの対象者", "role:ユーザーの権限",
+			"issued at:発行日時", "expires:有効期限", "issuer:トークンの発行者", "ダッシュボード", "ログアウト", ">30分後<"}},
 	}
 	for _, tt := range tests {
 		r := get("/", ck)
@@ -232,9 +232,17 @@ func TestSecurityHeaders(t *testing.T) {
 func TestNoInlineScriptOrExternalAssets(t *testing.T) {
 	e := newEnv(t, envConfig{})
 	ck := e.login(t, "alice")
-	for _, path := range []string{"/login", "/", "/admin", "/nowhere"} {
-		body := e.do(t, get(path, ck)).Body.String()
-		for _, bad := range []string{"<script", "style=", "onclick", "http://", "https://"} {
+	for _, path := range []string{"/login", "/", "/account", "/admin", "/nowhere"} {
+		r := get(path, ck)
+		if path == "/login" {
+			r = get(path) // signed in, /login redirects
+		}
+		body := e.do(t, r).Body.String()
+		// One script, our own, loaded from /static/; nothing inline.
+		if n := strings.Count(body, "<script"); n != 1 || !strings.Contains(body, `<script src="/static/app.js?v=test" defer></script>`) {
+			t.Errorf("%s: %d script tags, want only /static/app.js", path, n)
+		}
+		for _, bad := range []string{"<script>", "style=", "onclick", "http://", "https://"} {
 			if strings.Contains(body, bad) {
 				t.Errorf("%s contains %q", path, bad)
 			}

@@ -34,14 +34,33 @@ type Pages struct {
 // rendered inside templates/layout.html.
 func ParsePages(fsys fs.FS) (*Pages, error) {
 	p := &Pages{tmpl: make(map[string]*template.Template), i18n: i18n.New()}
-	for _, name := range []string{"login", "dashboard", "admin", "error"} {
-		t, err := template.New(name).ParseFS(fsys, "templates/layout.html", "templates/"+name+".html")
+	for _, name := range []string{"login", "dashboard", "account", "admin", "error"} {
+		t, err := template.New(name).Funcs(template.FuncMap{"field": newField}).
+			ParseFS(fsys, "templates/layout.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("parsing template %s: %w", name, err)
 		}
 		p.tmpl[name] = t
 	}
 	return p, nil
+}
+
+// fieldView is one labelled input of a form, as templates/layout.html's
+// "input" template shows it.
+type fieldView struct {
+	ID, Name, Type, Label, Autocomplete, Hint string
+	Value, Error                              string
+}
+
+// newField is the template function "field": the input id (also the
+// form field name unless name is given), its type, label, autocomplete
+// token and hint, with the value and error of form f.
+func newField(f formState, id, name, typ, label, autocomplete, hint string) fieldView {
+	if name == "" {
+		name = id
+	}
+	return fieldView{ID: id, Name: name, Type: typ, Label: label, Autocomplete: autocomplete, Hint: hint,
+		Value: f.Values[name], Error: f.Errors[name]}
 }
 
 // flash is a one-line message at the top of a page.
@@ -67,10 +86,23 @@ type page struct {
 	// expired session; see handleSessionEnded.
 	SessionEnded bool
 
-	Login *loginView
-	Dash  *dashView
-	Admin *adminView
-	Error *errorView
+	// Failed is true when the page shows an error: its title says so.
+	Failed bool
+
+	Login   *loginView
+	Dash    *dashView
+	Account *accountView
+	Admin   *adminView
+	Error   *errorView
+}
+
+// FullTitle is the document title: the page's, after "Error:" when the
+// page shows one, so a screen reader hears it first.
+func (p *page) FullTitle() string {
+	if p.Failed || p.Error != nil {
+		return p.L["error_prefix"] + ": " + p.Title
+	}
+	return p.Title
 }
 
 type errorView struct {
@@ -152,8 +184,16 @@ func (rd *renderer) fail(w http.ResponseWriter, r *http.Request, err error) {
 	pr.setRetryAfter(w)
 	p := rd.page(r)
 	// Pages outside the session middleware (404, 405, 403 for a
-	// cross-site post) still offer the dashboard to someone logged in.
-	p.SignedIn = p.User != nil || rd.sessions.Live(r)
+	// cross-site post) keep the signed-in header for someone signed in.
+	if p.User == nil && (r.Method == http.MethodGet || r.Method == http.MethodHead) && rd.sessions.Live(r) {
+		if a, err := rd.sessions.Load(w, r); err == nil {
+			p.User = a.Claims
+			p.IsAdmin = a.Claims.Role == "admin"
+		}
+	}
+	// auth-api being down leaves the session as it is: its sign-out
+	// button stays.
+	p.SignedIn = p.User != nil || rd.sessions.Live(r) || errors.Is(err, session.ErrUnavailable)
 	p.Title = p.L["title_"+strconv.Itoa(pr.status)]
 	p.Error = &errorView{Status: pr.status, Message: pr.message(p.L)}
 	rd.render(w, r, pr.status, "error", p)

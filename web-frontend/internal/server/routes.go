@@ -37,7 +37,16 @@ func routes(log *slog.Logger, opts Options, d Deps) http.Handler {
 	r.Group(func(r chi.Router) {
 		r.Use(requireSession(pageMode, d.Verifier, d.Sessions, d.Metrics, rd))
 		r.Get("/", handleDashboard(rd, d.Now))
-		r.Get("/admin", handleAdmin(log, rd, d.Auth, d.Sessions))
+		r.Get("/account", handleAccount(rd))
+		r.Post("/account/password", handleChangePassword(log, rd, d.Auth, d.Sessions, opts.TrustedProxies))
+		r.Post("/account/logout-all", handleLogoutAll(log, rd, d.Auth, d.Sessions))
+		r.Group(func(r chi.Router) {
+			r.Use(requireAdmin(log, rd))
+			r.Get("/admin", handleAdmin(rd, d.Auth, d.Sessions))
+			r.Post("/admin/users", handleCreateUser(log, rd, d.Auth, d.Sessions))
+			r.Post("/admin/users/{username}/password", handleResetPassword(log, rd, d.Auth, d.Sessions))
+			r.Post("/admin/users/{username}/delete", handleDeleteUser(log, rd, d.Auth, d.Sessions))
+		})
 	})
 
 	// JSON API: a session cookie or a bearer token; without one, 401 JSON.

@@ -24,6 +24,11 @@ import (
 type AuthAPI interface {
 	Login(ctx context.Context, username, password, clientIP string) (authclient.Tokens, error)
 	Users(ctx context.Context, accessToken string) ([]authclient.User, error)
+	CreateUser(ctx context.Context, accessToken, username, password, role string) error
+	SetPassword(ctx context.Context, accessToken, username, password string) error
+	DeleteUser(ctx context.Context, accessToken, username string) error
+	ChangePassword(ctx context.Context, accessToken, current, next string) error
+	LogoutAll(ctx context.Context, accessToken string) error
 	TokenKey(ctx context.Context) (authclient.TokenKey, error)
 }
 
@@ -35,7 +40,8 @@ type Options struct {
 	Audience string
 	// TrustedProxies are the peers whose X-Forwarded-For is believed.
 	TrustedProxies []netip.Prefix
-	// Version is shown in the page footer and used to bust the CSS cache.
+	// Version is shown to admins in the page footer and busts the cache of
+	// the stylesheet and script.
 	Version string
 }
 

@@ -132,13 +132,19 @@ func TestSilentRenewal(t *testing.T) {
 	if n := e.fake.refreshCalls.Load(); n != 1 {
 		t.Errorf("got %d refresh calls after using the new cookie, want 1", n)
 	}
-	// Inside the grace window the old cookie still gets the new pair,
-	// without presenting the used refresh token again.
-	if w := e.do(t, get("/", ck)); w.Code != http.StatusOK || e.sessionCookie(w) == nil {
-		t.Errorf("old cookie inside the grace window: got %d", w.Code)
+	// Within auth-api's reuse interval the old cookie presents the used
+	// refresh token again and gets the same successor: the frontend
+	// remembers nothing itself.
+	w = e.do(t, get("/", ck))
+	again := e.sessionCookie(w)
+	if w.Code != http.StatusOK || again == nil {
+		t.Fatalf("old cookie inside the reuse interval: got %d", w.Code)
 	}
-	if n := e.fake.refreshCalls.Load(); n != 1 {
-		t.Errorf("old cookie caused a refresh call: got %d, want 1", n)
+	if s, err := e.codec.Decode(again.Value); err != nil || s.RefreshToken != renewed.RefreshToken {
+		t.Errorf("old cookie: got another refresh token (%v), want the same successor", err)
+	}
+	if n := e.fake.refreshCalls.Load(); n != 2 {
+		t.Errorf("got %d refresh calls, want 2", n)
 	}
 	if e.fake.familyRevoked(renewed.RefreshToken) {
 		t.Error("the session family was revoked")
@@ -185,15 +191,16 @@ func TestConcurrentRequestsWithOneExpiringCookie(t *testing.T) {
 	}
 }
 
-func TestGraceWindowEnds(t *testing.T) {
+func TestReuseIntervalEnds(t *testing.T) {
 	e := newEnv(t, envConfig{})
 	ck := e.login(t, "bob")
 	e.clock.Advance(tokenTTL + time.Minute)
 	if w := e.do(t, get("/", ck)); w.Code != http.StatusOK {
 		t.Fatalf("got %d, want 200", w.Code)
 	}
-	// Long after the grace window, the old cookie presents a used refresh
-	// token: auth-api refuses it (and revokes the family, as it should).
+	// Long after auth-api's reuse interval, the old cookie presents a used
+	// refresh token: auth-api refuses it (and revokes the family, as it
+	// should).
 	e.clock.Advance(2 * time.Minute)
 	e.wantLoginRedirect(t, e.do(t, get("/", ck)), true)
 }

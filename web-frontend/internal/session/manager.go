@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"time"
 
-	lru "github.com/hashicorp/golang-lru/v2"
 	"github.com/jwt-micro-system/shared/jwtauth"
 	"github.com/jwt-micro-system/web-frontend/internal/authclient"
 	"golang.org/x/sync/singleflight"
@@ -46,12 +45,6 @@ type Auth struct {
 
 // Options tune a Manager; the zero value is the production setting.
 type Options struct {
-	// GraceWindow is how long a request still carrying a just-rotated
-	// refresh token is given the new pair (default 30s).
-	GraceWindow time.Duration
-	// GraceSize bounds the number of remembered renewals (default 10000);
-	// beyond it the least recently used one is dropped.
-	GraceSize int
 	// RefreshTimeout bounds one refresh at auth-api (default 5s), so a
 	// hung auth-api costs a request a bounded wait, then a 503.
 	RefreshTimeout time.Duration
@@ -77,13 +70,12 @@ const maxCookies = 3
 // with the refresh token, and starts and ends sessions. It is safe for
 // concurrent use.
 //
-// At most one refresh per session is in flight, and each renewal is
-// remembered for a short grace window: requests that still carry the old
-// cookie (sent before the browser saw the new one) get the new pair instead
-// of presenting a used refresh token, which auth-api would treat as theft
-// and answer by revoking the family. The grace memory is per process: with
-// several replicas, route a session to one replica or accept that a rare
-// concurrent renewal logs the user out.
+// It keeps no session state of its own, so any replica serves any request.
+// Concurrent renewals of one cookie in this process share one refresh call;
+// requests that still carry the old cookie afterwards (sent before the
+// browser saw the new one), here or on another replica, present the just
+// rotated refresh token again, and auth-api answers them with the same
+// successor within its REFRESH_REUSE_INTERVAL.
 type Manager struct {
 	log      *slog.Logger
 	codec    *Codec
@@ -91,29 +83,17 @@ type Manager struct {
 	auth     AuthAPI
 	now      func() time.Time
 	observe  func(outcome, reason string)
-	window   time.Duration
 	timeout  time.Duration
 
+	// group merges concurrent identical refresh calls; it remembers
+	// nothing once they return.
 	group singleflight.Group
-	grace *lru.Cache[[sha256.Size]byte, renewal]
-}
-
-// renewal is a remembered refresh: the pair it returned, until expires.
-type renewal struct {
-	tokens  authclient.Tokens
-	expires time.Time
 }
 
 // NewManager returns a Manager. The Verifier must share opts.Now.
 func NewManager(log *slog.Logger, codec *Codec, verifier *jwtauth.Verifier, auth AuthAPI, opts Options) (*Manager, error) {
 	if codec == nil || verifier == nil || auth == nil {
 		return nil, errors.New("session: NewManager needs a codec, a verifier and an auth-api client")
-	}
-	if opts.GraceWindow <= 0 {
-		opts.GraceWindow = 30 * time.Second
-	}
-	if opts.GraceSize <= 0 {
-		opts.GraceSize = 10000
 	}
 	if opts.RefreshTimeout <= 0 {
 		opts.RefreshTimeout = defaultRefreshTimeout
@@ -124,12 +104,8 @@ func NewManager(log *slog.Logger, codec *Codec, verifier *jwtauth.Verifier, auth
 	if opts.Observe == nil {
 		opts.Observe = func(string, string) {}
 	}
-	grace, err := lru.New[[sha256.Size]byte, renewal](opts.GraceSize)
-	if err != nil {
-		return nil, fmt.Errorf("session: %w", err)
-	}
 	return &Manager{log: log, codec: codec, verifier: verifier, auth: auth, now: opts.Now,
-		observe: opts.Observe, window: opts.GraceWindow, timeout: opts.RefreshTimeout, grace: grace}, nil
+		observe: opts.Observe, timeout: opts.RefreshTimeout}, nil
 }
 
 // Codec returns the cookie codec (for the cookie name and attributes).
@@ -238,19 +214,16 @@ func (m *Manager) Start(w http.ResponseWriter, tokens authclient.Tokens) (*jwtau
 	return claims, nil
 }
 
-// End revokes the session's refresh token at auth-api (the newest one,
-// when the cookie was renewed meanwhile) and clears the cookie. The cookie
+// End revokes the session at auth-api and clears the cookie. Any refresh
+// token of the session will do, even one the cookie carried before a
+// renewal: auth-api revokes the whole family. The cookie
 // is cleared even when auth-api cannot be reached; that is logged.
 func (m *Manager) End(w http.ResponseWriter, r *http.Request) {
 	if sess, ok, err := m.cookie(r); ok && err == nil {
-		rt := sess.RefreshToken
-		if newer, ok := m.forget(rt); ok {
-			rt = newer
-		}
 		// Detached from the client: the revocation must happen even when
 		// the browser does not wait for the answer.
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), logoutTimeout)
-		err := m.auth.Logout(ctx, rt)
+		err := m.auth.Logout(ctx, sess.RefreshToken)
 		cancel()
 		if err != nil && !errors.Is(err, authclient.ErrUnauthorized) {
 			m.log.WarnContext(r.Context(), "logout: refresh token not revoked at auth-api", "err", err)
@@ -296,29 +269,17 @@ func (m *Manager) set(w http.ResponseWriter, t authclient.Tokens) error {
 	return nil
 }
 
-// renew returns a fresh pair for refreshToken: a remembered one inside the
-// grace window, else one refresh at auth-api shared by every concurrent
-// caller with the same token.
+// renew returns a fresh pair for refreshToken: one refresh at auth-api
+// shared by every concurrent caller with the same token.
 func (m *Manager) renew(ctx context.Context, refreshToken string) (authclient.Tokens, error) {
 	key := sha256.Sum256([]byte(refreshToken))
-	if t, ok := m.lookup(key); ok {
-		return t, nil
-	}
 	ch := m.group.DoChan(string(key[:]), func() (any, error) {
-		if t, ok := m.lookup(key); ok {
-			return t, nil
-		}
 		// Detached from the first caller's context: if that client goes
 		// away, the others still need the answer, and a rotation done at
 		// auth-api but lost here would cost the user the session.
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), m.timeout)
 		defer cancel()
-		t, err := m.auth.Refresh(cctx, refreshToken)
-		if err != nil {
-			return authclient.Tokens{}, err
-		}
-		m.grace.Add(key, renewal{tokens: t, expires: m.now().Add(m.window)})
-		return t, nil
+		return m.auth.Refresh(cctx, refreshToken)
 	})
 	select {
 	case res := <-ch:
@@ -329,27 +290,4 @@ func (m *Manager) renew(ctx context.Context, refreshToken string) (authclient.To
 	case <-ctx.Done():
 		return authclient.Tokens{}, ctx.Err()
 	}
-}
-
-// lookup returns the remembered renewal of key while its window lasts.
-func (m *Manager) lookup(key [sha256.Size]byte) (authclient.Tokens, bool) {
-	e, ok := m.grace.Get(key)
-	if !ok {
-		return authclient.Tokens{}, false
-	}
-	if !m.now().Before(e.expires) {
-		m.grace.Remove(key)
-		return authclient.Tokens{}, false
-	}
-	return e.tokens, true
-}
-
-// forget drops the remembered renewal of refreshToken and returns the
-// refresh token that replaced it, if any: logging out with an old cookie
-// must revoke the newest token of the session.
-func (m *Manager) forget(refreshToken string) (string, bool) {
-	key := sha256.Sum256([]byte(refreshToken))
-	e, ok := m.grace.Peek(key)
-	m.grace.Remove(key)
-	return e.tokens.RefreshToken, ok
 }

@@ -338,56 +338,23 @@ func TestConcurrentLoadsShareOneRefresh(t *testing.T) {
 	if n := h.auth.refreshes.Load(); n != 1 {
 		t.Errorf("got %d refreshes, want 1", n)
 	}
-	if n := h.m.grace.Len(); n != 1 {
-		t.Errorf("got %d grace entries, want 1", n)
-	}
 }
 
-func TestGraceWindow(t *testing.T) {
-	h := newHarness(t, Options{GraceWindow: 30 * time.Second})
+// The Manager remembers no renewal: once the one shared refresh has
+// returned, the old cookie goes to auth-api again (whose reuse interval
+// answers it with the same successor; this fake refuses it).
+func TestNoRenewalMemory(t *testing.T) {
+	h := newHarness(t, Options{})
 	old := h.cookie(t, h.auth.pair())
 	h.clock.Advance(tokenTTL + time.Minute)
-	a1, set, err := h.load(old)
-	if err != nil || set == nil {
+	if _, set, err := h.load(old); err != nil || set == nil {
 		t.Fatalf("renewal: %v", err)
 	}
-	// The old cookie, inside the window: the same new pair, no refresh.
-	a2, set2, err := h.load(old)
-	if err != nil || set2 == nil || a2.AccessToken != a1.AccessToken || h.auth.refreshes.Load() != 1 {
-		t.Fatalf("inside the window: err %v, %d refreshes; want the remembered pair", err, h.auth.refreshes.Load())
-	}
-	// Past the window the used refresh token goes to auth-api, which
-	// refuses it.
-	h.clock.Advance(31 * time.Second)
 	if _, _, err := h.load(old); !errors.Is(err, ErrExpired) {
-		t.Errorf("past the window: got %v, want ErrExpired", err)
+		t.Errorf("the old cookie again: got %v, want auth-api's refusal (ErrExpired)", err)
 	}
 	if n := h.auth.refreshes.Load(); n != 2 {
 		t.Errorf("got %d refreshes, want 2", n)
-	}
-}
-
-func TestGraceMemoryIsBounded(t *testing.T) {
-	h := newHarness(t, Options{GraceSize: 2})
-	var cookies []*http.Cookie
-	for range 3 {
-		cookies = append(cookies, h.cookie(t, h.auth.pair()))
-	}
-	h.clock.Advance(tokenTTL + time.Minute)
-	for _, c := range cookies {
-		if _, _, err := h.load(c); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if n := h.m.grace.Len(); n != 2 {
-		t.Errorf("got %d grace entries, want 2", n)
-	}
-	// The oldest renewal was dropped: its old cookie asks auth-api again.
-	if _, _, err := h.load(cookies[0]); !errors.Is(err, ErrExpired) {
-		t.Errorf("dropped renewal: got %v, want ErrExpired", err)
-	}
-	if _, _, err := h.load(cookies[2]); err != nil {
-		t.Errorf("kept renewal: got %v", err)
 	}
 }
 
@@ -428,13 +395,14 @@ func TestEnd(t *testing.T) {
 	renewed, _ := h.codec.Decode(set.Value)
 
 	// Ending with the old cookie (the browser had not stored the new one)
-	// revokes the newest refresh token.
+	// hands auth-api the old refresh token, which revokes its whole family
+	// (the renewed token with it).
 	r := httptest.NewRequest(http.MethodPost, "/logout", nil)
 	r.AddCookie(old)
 	w := httptest.NewRecorder()
 	h.m.End(w, r)
-	if got := h.auth.revoked; len(got) != 1 || got[0] != renewed.RefreshToken {
-		t.Errorf("revoked %v, want the renewed refresh token", got)
+	if got := h.auth.revoked; len(got) != 1 || got[0] != pair.RefreshToken || got[0] == renewed.RefreshToken {
+		t.Errorf("revoked %v, want the old cookie's refresh token", got)
 	}
 	if c := w.Result().Cookies(); len(c) != 1 || c[0].MaxAge >= 0 {
 		t.Errorf("cookie not cleared: %v", c)

@@ -30,6 +30,7 @@ import (
 	"github.com/jwt-micro-system/shared/envfile"
 	"github.com/jwt-micro-system/shared/healthprobe"
 	"github.com/jwt-micro-system/shared/httpserve"
+	"github.com/jwt-micro-system/shared/revocation"
 	"github.com/jwt-micro-system/shared/secretkey"
 
 	"github.com/jwt-micro-system/auth-api/internal/account"
@@ -38,6 +39,11 @@ import (
 	"github.com/jwt-micro-system/auth-api/internal/server"
 	"github.com/jwt-micro-system/auth-api/internal/store"
 )
+
+// RevocationPollInterval is how often each replica reads the revocations
+// the others recorded: a logout on one replica is honoured by all of them
+// within about this long.
+const RevocationPollInterval = time.Second
 
 // version is set at build time: -ldflags "-X main.version=...".
 var version = "dev"
@@ -111,7 +117,11 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 		return fmt.Errorf("DATABASE_URL: %w", err)
 	}
 	defer st.Close()
-	accounts, err := account.New(st, account.Config{BcryptCost: cfg.BcryptCost, RefreshTokenTTL: cfg.RefreshTokenTTL, Log: log,
+	// Revoked sessions, refused by every bearer endpoint: this process's
+	// revocations go in at once, the other replicas' through the store.
+	revoked := revocation.NewSet()
+	accounts, err := account.New(st, account.Config{BcryptCost: cfg.BcryptCost, RefreshTokenTTL: cfg.RefreshTokenTTL,
+		AccessTokenTTL: cfg.AccessTokenTTL, Revocations: revoked, Log: log,
 		Keys: keys, ReuseInterval: cfg.RefreshReuseInterval, RefreshLimit: perMinute(cfg.RefreshRatePerFamily)})
 	if err != nil {
 		return err
@@ -129,6 +139,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 		MetricsSeparate: cfg.MetricsAddress != "",
 		Limits:          bruteforce.Limits{RefreshPerAddress: perMinute(cfg.RefreshRatePerAddress), RefreshWindow: time.Minute},
 		Instance:        cfg.InstanceName,
+		Revocations:     revoked,
 	}, accounts, st, keys)
 	if err != nil {
 		return err
@@ -163,6 +174,10 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 	cleanupCtx, stopCleanup := context.WithCancel(ctx)
 	defer stopCleanup()
 	go accounts.Cleanup(cleanupCtx, 10*time.Minute, srv.ForgetStaleAttempts)
+	go revoked.Follow(cleanupCtx, accounts.RevocationsSince, revocation.FollowConfig{
+		Every:   RevocationPollInterval,
+		OnError: func(err error) { log.Warn("read revocations from the store; retrying", "err", err) },
+	})
 
 	log.Info("listening", "addr", ln.Addr().String(), "version", version, "kid", keys.Current().ID(),
 		"issuer", cfg.Issuer, "database", cfg.Database())

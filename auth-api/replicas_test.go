@@ -8,7 +8,7 @@ import (
 
 	"github.com/jwt-micro-system/shared/servicetest"
 
-	"github.com/jwt-micro-system/auth-api/internal/store/pgtest"
+	"github.com/jwt-micro-system/shared/pgtest"
 )
 
 // Two auth-api processes on one PostgreSQL database, as replicas behind a

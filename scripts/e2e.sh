@@ -18,8 +18,8 @@ go_image=${GO_IMAGE:-$(scripts/builder-image.sh)}
 # The stack sees only $env: shell variables would win over it.
 unset SECRET_KEY SECRET_KEY_PREVIOUS ISSUER JWT_AUDIENCE LOG_LEVEL TRUSTED_PROXIES ACCESS_TOKEN_TTL REFRESH_TOKEN_TTL \
 	BCRYPT_COST BOOTSTRAP_ADMIN_USERNAME BOOTSTRAP_ADMIN_PASSWORD COOKIE_SECURE PUBLISH_ADDRESS AUTH_API_PUBLISHED_PORT \
-	WEB_FRONTEND_PUBLISHED_PORT GO_IMAGE IMAGE_TAG VERSION REVISION COMPOSE_FILE COMPOSE_PROJECT_NAME STACK_SUBNET FRONTEND_ADDRESS
-tmp=$(mktemp -d) project="jwtms-e2e-$$" net="172.29.$(($$ % 200 + 20))"
+	WEB_FRONTEND_PUBLISHED_PORT GO_IMAGE IMAGE_TAG VERSION REVISION COMPOSE_FILE COMPOSE_PROJECT_NAME
+tmp=$(mktemp -d) project="jwtms-e2e-$$"
 env="$tmp/env" pass=$(head -c 18 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')
 dc=("${compose[@]}" --env-file "$env" -p "$project" -f "$PWD/docker-compose.yml")
 cleanup() {
@@ -41,8 +41,6 @@ COOKIE_SECURE=false
 PUBLISH_ADDRESS=127.0.0.1
 AUTH_API_PUBLISHED_PORT=
 WEB_FRONTEND_PUBLISHED_PORT=
-STACK_SUBNET=$net.0/24
-FRONTEND_ADDRESS=$net.10
 GO_IMAGE=$go_image
 IMAGE_TAG=e2e
 VERSION=e2e-$(git describe --tags --always --dirty 2>/dev/null || echo dev)
@@ -63,7 +61,7 @@ done
 ms=$((($(date +%s%N) - t0) / 1000000))
 printf 'up → healthy: %d.%d s\n' $((ms / 1000)) $((ms % 1000 / 100))
 echo "== go test ./e2e -run 'Containers|Browser' against project $project"
-E2E_COMPOSE="${dc[*]}" E2E_FRONTEND_IP="$net.10" E2E_ADMIN_USER=e2e-admin E2E_ADMIN_PASSWORD="$pass" \
+E2E_COMPOSE="${dc[*]}" E2E_ADMIN_USER=e2e-admin E2E_ADMIN_PASSWORD="$pass" \
 	go test -count=1 -v -run 'Containers|Browser' ./e2e >"$tmp/test.log" 2>&1 || { cat "$tmp/test.log"; exit 1; }
 grep -E '^ *--- |^(ok|FAIL|PASS)' "$tmp/test.log"
 printf 'up → healthy: %d.%d s\n' $((ms / 1000)) $((ms % 1000 / 100))

@@ -29,6 +29,7 @@ import (
 	"github.com/jwt-micro-system/shared/healthprobe"
 	"github.com/jwt-micro-system/shared/httpserve"
 	"github.com/jwt-micro-system/shared/jwtauth"
+	"github.com/jwt-micro-system/shared/revocation"
 	"github.com/jwt-micro-system/web-frontend/internal/authclient"
 	"github.com/jwt-micro-system/web-frontend/internal/config"
 	"github.com/jwt-micro-system/web-frontend/internal/requestid"
@@ -83,8 +84,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	// the session Manager's included.
 	log := slog.New(requestid.LogHandler(slog.NewJSONHandler(stdout, &slog.HandlerOptions{Level: cfg.LogLevel})))
 
+	// Sessions revoked at auth-api (logout, password change, deleted
+	// user, refresh-token reuse): the verifier refuses their tokens, the
+	// session cookie included, with no call per request; followRevocations
+	// fills the set from auth-api's feed.
+	revoked := revocation.NewSet()
 	verifier, err := jwtauth.NewVerifier(cfg.Keys, jwtauth.VerifierConfig{
-		Issuer: cfg.Issuer, Audience: cfg.Audience, Leeway: jwtauth.MaxLeeway,
+		Issuer: cfg.Issuer, Audience: cfg.Audience, Leeway: jwtauth.MaxLeeway, Revocations: revoked,
 	})
 	if err != nil {
 		return err
@@ -94,6 +100,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	}
 	auth := authclient.New(cfg.AuthAPIURL, nil)
+	if err := auth.UseKeys(cfg.Keys); err != nil {
+		return err
+	}
 	pages, err := server.ParsePages(assets)
 	if err != nil {
 		return err
@@ -162,8 +171,36 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	go func() {
 		_ = authclient.WatchKeys(watchCtx, log, auth, authclient.Expect{Keys: cfg.Keys, Issuer: cfg.Issuer, Audience: cfg.Audience}, 2*time.Second)
 	}()
+	go followRevocations(watchCtx, log, revoked, auth)
 
 	return httpserve.Run(ctx, log, srv, ln)
+}
+
+// RevocationPollInterval is how often the revocation feed is read: a
+// session revoked at auth-api is refused here within about this long.
+const RevocationPollInterval = time.Second
+
+// followRevocations polls auth-api's revocation feed into revoked until ctx
+// is done. While auth-api is away the set keeps what it has (revoked
+// sessions stay refused, verified ones keep working) and the next poll
+// resumes from the last cursor; the outage is logged once, not every second.
+func followRevocations(ctx context.Context, log *slog.Logger, revoked *revocation.Set, auth *authclient.Client) {
+	failing := false
+	revoked.Follow(ctx, auth.Revocations, revocation.FollowConfig{
+		Every: RevocationPollInterval,
+		OnError: func(err error) {
+			if !failing {
+				log.Warn("revocation feed unavailable; sessions revoked from now on are refused once it is back", "err", err)
+			}
+			failing = true
+		},
+		OnPoll: func(int) {
+			if failing {
+				log.Info("revocation feed available again")
+			}
+			failing = false
+		},
+	})
 }
 
 // healthcheck is the container HEALTHCHECK: the image has no shell or curl.

@@ -7,8 +7,9 @@ import (
 )
 
 // Claims are the claims of an access token: the seed's five (sub, role, iat,
-// exp, iss), a unique token id (jti), and aud when an audience is
-// configured. Field order is the order in the encoded payload.
+// exp, iss), a unique token id (jti), the session it belongs to (sid), and
+// aud when an audience is configured. Field order is the order in the
+// encoded payload.
 type Claims struct {
 	Subject   string           `json:"sub"`
 	Role      string           `json:"role"`
@@ -16,6 +17,11 @@ type Claims struct {
 	ExpiresAt *jwt.NumericDate `json:"exp"`
 	Issuer    string           `json:"iss"`
 	ID        string           `json:"jti"`
+	// SessionID is OpenID Connect's session id claim: the login session
+	// (auth-api's refresh family) the token was issued in, by which a
+	// logout revokes every access token of the session. The seeds' clients
+	// ignore it. Tokens from elsewhere may have none.
+	SessionID string           `json:"sid,omitempty"`
 	Audience  jwt.ClaimStrings `json:"aud,omitempty"`
 	// NotBefore is never issued, but honoured when present.
 	NotBefore *jwt.NumericDate `json:"nbf,omitempty"`

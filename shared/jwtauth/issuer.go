@@ -59,7 +59,14 @@ func NewIssuer(keys *secretkey.Keys, cfg IssuerConfig) (*Issuer, error) {
 func (is *Issuer) TTL() time.Duration { return is.ttl }
 
 // Issue returns a signed access token for subject with role, and its claims.
+// It names no session; see IssueSession.
 func (is *Issuer) Issue(subject, role string) (string, *Claims, error) {
+	return is.IssueSession(subject, role, "")
+}
+
+// IssueSession is Issue for a token of the login session sid (its sid
+// claim), which revoking the session refuses; an empty sid is left out.
+func (is *Issuer) IssueSession(subject, role, sid string) (string, *Claims, error) {
 	if subject == "" || role == "" {
 		return "", nil, errors.New("jwtauth: Issue needs a subject and a role")
 	}
@@ -75,6 +82,7 @@ func (is *Issuer) Issue(subject, role string) (string, *Claims, error) {
 		ExpiresAt: jwt.NewNumericDate(now.Add(is.ttl)),
 		Issuer:    is.iss,
 		ID:        base64.RawURLEncoding.EncodeToString(id[:]),
+		SessionID: sid,
 	}
 	if is.aud != "" {
 		c.Audience = jwt.ClaimStrings{is.aud}

@@ -37,6 +37,7 @@ const (
 	ReasonAudience       Reason = "wrong_audience"   // aud missing or not ours
 	ReasonMissingClaim   Reason = "missing_claim"    // sub or role missing
 	ReasonMissingToken   Reason = "missing_token"    // nothing was presented
+	ReasonRevoked        Reason = "revoked"          // its session (sid) was revoked
 	reasonUnclassifiedV1 Reason = "invalid"          // any other failure
 )
 
@@ -89,6 +90,17 @@ type VerifierConfig struct {
 	// CacheSize bounds how many verified tokens are remembered (see
 	// DefaultCacheSize, used when zero); negative disables the cache.
 	CacheSize int
+	// Revocations, when set, refuses tokens whose session it names
+	// (ReasonRevoked), after every other check passed. It is consulted on
+	// every call, cached tokens included, so it must be cheap
+	// (revocation.Set is).
+	Revocations Revocations
+}
+
+// Revocations tells whether a session was revoked; revocation.Set
+// implements it.
+type Revocations interface {
+	Revoked(sid string) bool
 }
 
 // verificationKey is one key a Verifier accepts, captured once at
@@ -108,6 +120,7 @@ type Verifier struct {
 	leeway    time.Duration
 	now       func() time.Time
 	cache     *verifiedCache
+	revoked   Revocations // nil: no revocation check
 }
 
 // NewVerifier returns a Verifier that accepts tokens signed with any of keys.
@@ -127,7 +140,7 @@ func NewVerifier(keys *secretkey.Keys, cfg VerifierConfig) (*Verifier, error) {
 	if cfg.CacheSize == 0 {
 		cfg.CacheSize = DefaultCacheSize
 	}
-	v := &Verifier{leeway: cfg.Leeway, now: cfg.Now, cache: newVerifiedCache(cfg.CacheSize)}
+	v := &Verifier{leeway: cfg.Leeway, now: cfg.Now, cache: newVerifiedCache(cfg.CacheSize), revoked: cfg.Revocations}
 	for _, k := range keys.All() {
 		vk := verificationKey{id: k.ID(), secret: k.Secret()}
 		v.keys = append(v.keys, vk)
@@ -176,6 +189,9 @@ func (v *Verifier) Verify(token string) (*Claims, error) {
 				return nil, &Error{Reason: claimsReason(err, &c), Err: err}
 			}
 		}
+		if v.isRevoked(&c) {
+			return nil, reject(ReasonRevoked, "the token's session was revoked")
+		}
 		return &c, nil
 	}
 	claims := new(Claims)
@@ -185,7 +201,14 @@ func (v *Verifier) Verify(token string) (*Claims, error) {
 	}
 	from, until := v.window(claims)
 	v.cache.put(token, verifiedToken{claims: *claims, from: from, until: until})
+	if v.isRevoked(claims) {
+		return nil, reject(ReasonRevoked, "the token's session was revoked")
+	}
 	return claims, nil
+}
+
+func (v *Verifier) isRevoked(c *Claims) bool {
+	return v.revoked != nil && c.SessionID != "" && v.revoked.Revoked(c.SessionID)
 }
 
 // window returns the instants between which golang-jwt's time rules accept

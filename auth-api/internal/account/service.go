@@ -11,6 +11,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jwt-micro-system/shared/jwtauth"
+	"github.com/jwt-micro-system/shared/revocation"
 	"github.com/jwt-micro-system/shared/secretkey"
 	"golang.org/x/crypto/bcrypt"
 )
@@ -97,6 +99,14 @@ type Config struct {
 	BcryptCost int
 	// RefreshTokenTTL is how long a refresh family lives after its login.
 	RefreshTokenTTL time.Duration
+	// AccessTokenTTL is the access token lifetime: a revoked session is
+	// remembered until its last access token has expired (this long, plus
+	// the largest verifier leeway, after the revocation). 30 minutes when
+	// zero.
+	AccessTokenTTL time.Duration
+	// Revocations, when set, receives this process's revocations at once
+	// (the store has them for the other replicas).
+	Revocations *revocation.Set
 	// Keys are the SECRET_KEY set the refresh tokens' keys are derived
 	// from; sessions (StartSession, Refresh, EndSession) need them.
 	Keys *secretkey.Keys
@@ -118,11 +128,13 @@ type Config struct {
 // sessions (families, rotation, reuse detection), the bootstrap admin and
 // the cleanup of expired tokens. It is safe for concurrent use.
 type Service struct {
-	store Store
-	cost  int
-	ttl   time.Duration
-	now   func() time.Time
-	log   *slog.Logger
+	store     Store
+	cost      int
+	ttl       time.Duration
+	accessTTL time.Duration
+	revoked   *revocation.Set // nil: nothing to tell at once
+	now       func() time.Time
+	log       *slog.Logger
 	// tokenKeys are derived from the current SECRET_KEY, then the
 	// previous one: new tokens use the first, checks accept either.
 	tokenKeys []tokenKeys
@@ -151,6 +163,9 @@ func New(st Store, cfg Config) (*Service, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.AccessTokenTTL <= 0 {
+		cfg.AccessTokenTTL = 30 * time.Minute
+	}
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -160,7 +175,8 @@ func New(st Store, cfg Config) (*Service, error) {
 	if cfg.RefreshLimit == 0 {
 		cfg.RefreshLimit = DefaultRefreshLimit
 	}
-	s := &Service{store: st, cost: cfg.BcryptCost, ttl: cfg.RefreshTokenTTL, now: cfg.Now, log: cfg.Log,
+	s := &Service{store: st, cost: cfg.BcryptCost, ttl: cfg.RefreshTokenTTL, accessTTL: cfg.AccessTokenTTL,
+		revoked: cfg.Revocations, now: cfg.Now, log: cfg.Log,
 		reuse: cfg.ReuseInterval, limit: cfg.RefreshLimit}
 	if cfg.Keys != nil {
 		for _, k := range cfg.Keys.All() {
@@ -233,22 +249,23 @@ func (s *Service) Authenticate(ctx context.Context, username, password string) (
 var errNoKeys = errors.New("account: sessions need Config.Keys")
 
 // StartSession starts a new refresh family for u (a login) and returns its
-// first refresh token, to be handed to the client and never stored.
-func (s *Service) StartSession(ctx context.Context, u User) (refreshToken string, err error) {
+// first refresh token, to be handed to the client and never stored, and the
+// session id (the family) that its access tokens carry as sid.
+func (s *Service) StartSession(ctx context.Context, u User) (refreshToken, sid string, err error) {
 	if len(s.tokenKeys) == 0 {
-		return "", errNoKeys
+		return "", "", errNoKeys
 	}
 	t, err := newFamilyToken()
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	token := t.String(s.tokenKeys[0])
 	now := s.now()
 	if err := s.store.CreateRefreshFamily(ctx, RefreshFamily{ID: t.family, Username: u.Username, CreatedAt: now,
 		ExpiresAt: now.Add(s.ttl), Generation: t.generation, CurrentHash: hashRefreshToken(token)}); err != nil {
-		return "", err
+		return "", "", err
 	}
-	return token, nil
+	return token, t.family, nil
 }
 
 // errSuperseded is the outcome of a previous token, presented within the
@@ -279,18 +296,20 @@ func (s *Service) lookup(presented string) (FamilyLookup, bool) {
 // response lost on the way); any other token of the family that is not the
 // current one revokes the whole family. A refusal is a *RefreshError
 // (ErrRefreshRefused); a family rotated too often gets a
-// *TooManyRefreshesError.
-func (s *Service) Refresh(ctx context.Context, presented string) (User, string, error) {
+// *TooManyRefreshesError. A token that revokes its family revokes the
+// access tokens of the session with it. sid is the session (family) of the
+// new pair.
+func (s *Service) Refresh(ctx context.Context, presented string) (u User, next, sid string, err error) {
 	if len(s.tokenKeys) == 0 {
-		return User{}, "", errNoKeys
+		return User{}, "", "", errNoKeys
 	}
 	find, ok := s.lookup(presented)
 	if !ok {
-		return User{}, "", &RefreshError{Outcome: OutcomeUnknown}
+		return User{}, "", "", &RefreshError{Outcome: OutcomeUnknown}
 	}
 	now := s.now()
-	var next, username, family string
-	err := s.store.UpdateRefreshFamily(ctx, find, func(f RefreshFamily) (*RefreshFamily, error) {
+	var username, family string
+	err = s.store.UpdateRefreshFamily(ctx, find, func(f RefreshFamily) (*RefreshFamily, error) {
 		next, username, family = "", f.Username, f.ID
 		switch {
 		case !f.RevokedAt.IsZero():
@@ -334,11 +353,15 @@ func (s *Service) Refresh(ctx context.Context, presented string) (User, string, 
 		outcome := ""
 		switch {
 		case errors.Is(err, ErrTooManyRefreshes):
-			return User{}, "", err
+			return User{}, "", "", err
 		case errors.Is(err, ErrNotFound):
 			outcome = OutcomeUnknown
 		case errors.Is(err, ErrTokenReused):
 			outcome = OutcomeReused
+			// A stolen token may be in use: its access tokens go too.
+			if rerr := s.revokeSessions(ctx, family); rerr != nil {
+				return User{}, "", "", rerr
+			}
 		case errors.Is(err, ErrTokenRevoked):
 			outcome = OutcomeRevoked
 		case errors.Is(err, ErrTokenExpired):
@@ -346,31 +369,35 @@ func (s *Service) Refresh(ctx context.Context, presented string) (User, string, 
 		case errors.Is(err, errSuperseded):
 			outcome = OutcomeSuperseded
 		default:
-			return User{}, "", err
+			return User{}, "", "", err
 		}
-		return User{}, "", &RefreshError{Outcome: outcome, Username: username, Family: family, Err: err}
+		return User{}, "", "", &RefreshError{Outcome: outcome, Username: username, Family: family, Err: err}
 	}
-	u, err := s.store.User(ctx, username)
+	u, err = s.store.User(ctx, username)
 	if errors.Is(err, ErrNotFound) {
-		return User{}, "", &RefreshError{Outcome: OutcomeUnknown, Username: username, Family: family, Err: err}
+		return User{}, "", "", &RefreshError{Outcome: OutcomeUnknown, Username: username, Family: family, Err: err}
 	}
 	if err != nil {
-		return User{}, "", err
+		return User{}, "", "", err
 	}
-	return u, next, nil
+	return u, next, family, nil
 }
 
-// EndSession revokes the family of the presented refresh token (a logout);
-// any token of the family will do, including an old one. It reports
-// whether there was such a family; an unknown token is not an error, since
-// the client is logged out either way.
+// EndSession revokes the family of the presented refresh token (a logout),
+// and with it every access token of the session; any token of the family
+// will do, including an old one. It reports whether there was such a
+// family; an unknown token is not an error, since the client is logged out
+// either way. The session is recorded as revoked even when its family
+// already was, so that a logout retried after a failure completes.
 func (s *Service) EndSession(ctx context.Context, presented string) (bool, error) {
 	find, ok := s.lookup(presented)
 	if !ok {
 		return false, nil
 	}
 	now := s.now()
+	var family string
 	err := s.store.UpdateRefreshFamily(ctx, find, func(f RefreshFamily) (*RefreshFamily, error) {
+		family = f.ID
 		if !f.RevokedAt.IsZero() {
 			return nil, nil
 		}
@@ -381,7 +408,75 @@ func (s *Service) EndSession(ctx context.Context, presented string) (bool, error
 	if errors.Is(err, ErrNotFound) {
 		return false, nil
 	}
-	return err == nil, err
+	if err != nil {
+		return false, err
+	}
+	if err := s.revokeSessions(ctx, family); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// EndAllSessions revokes every session of username (sign out everywhere):
+// its refresh families and their access tokens. The password stays as it
+// is. It reports how many sessions it ended; ErrNotFound.
+func (s *Service) EndAllSessions(ctx context.Context, username string) (int, error) {
+	u, err := s.store.User(ctx, username)
+	if err != nil {
+		return 0, err
+	}
+	families, err := s.store.Families(ctx, u.Username)
+	if err != nil {
+		return 0, err
+	}
+	if err := s.revokeSessions(ctx, families...); err != nil {
+		return 0, err
+	}
+	if err := s.store.RevokeUserRefreshTokens(ctx, u.Username, s.now()); err != nil {
+		return 0, err
+	}
+	return len(families), nil
+}
+
+// revokeSessions records the sessions as revoked until the last access
+// token they may hold has expired (the access token lifetime plus the
+// largest leeway any verifier allows), in the store for every replica and
+// in this process's set at once. It comes before the refresh tokens are
+// revoked or deleted, so that a failure leaves the session whole rather
+// than half ended.
+func (s *Service) revokeSessions(ctx context.Context, sids ...string) error {
+	if len(sids) == 0 {
+		return nil
+	}
+	until := s.now().Add(s.accessTTL + jwtauth.MaxLeeway)
+	entries := make([]revocation.Entry, len(sids))
+	for i, sid := range sids {
+		entries[i] = revocation.Entry{SessionID: sid, ExpiresAt: until}
+	}
+	if err := s.store.AddRevocations(ctx, entries); err != nil {
+		return err
+	}
+	if s.revoked != nil {
+		s.revoked.Add(entries...)
+	}
+	return nil
+}
+
+// MaxRevocationsPage bounds the revocations one RevocationsSince returns.
+const MaxRevocationsPage = 1000
+
+// RevocationsSince returns the revoked sessions recorded after cursor (0:
+// all that have not expired), at most MaxRevocationsPage of them: what the
+// revocation feed serves, and what every replica follows.
+func (s *Service) RevocationsSince(ctx context.Context, cursor int64) (revocation.Page, error) {
+	if cursor < 0 {
+		cursor = 0
+	}
+	entries, next, more, err := s.store.Revocations(ctx, cursor, s.now(), MaxRevocationsPage)
+	if err != nil {
+		return revocation.Page{}, err
+	}
+	return revocation.Page{Revocations: entries, Cursor: next, More: more}, nil
 }
 
 // ValidatePasswordChange checks a password change without looking at any
@@ -401,8 +496,8 @@ func ValidatePasswordChange(current, next string) error {
 }
 
 // ChangePassword sets a new password for username after checking the
-// current one (ErrWrongPassword), and revokes every refresh token of the
-// user. ErrNotFound when the user no longer exists; ErrInvalid for a
+// current one (ErrWrongPassword), and revokes every session of the user:
+// its refresh tokens and their access tokens. ErrNotFound when the user no longer exists; ErrInvalid for a
 // change ValidatePasswordChange refuses.
 func (s *Service) ChangePassword(ctx context.Context, username, current, next string) error {
 	if err := ValidatePasswordChange(current, next); err != nil {
@@ -419,13 +514,20 @@ func (s *Service) ChangePassword(ctx context.Context, username, current, next st
 	if err != nil {
 		return err
 	}
+	families, err := s.store.Families(ctx, u.Username)
+	if err != nil {
+		return err
+	}
+	if err := s.revokeSessions(ctx, families...); err != nil {
+		return err
+	}
 	return s.store.SetPassword(ctx, u.Username, hash)
 }
 
 // ResetPassword sets a new password for username on an administrator's
-// behalf, without the current one, and revokes every refresh token of the
-// user. ErrInvalid for a bad name or a password the rule refuses;
-// ErrNotFound.
+// behalf, without the current one, and revokes every session of the user,
+// as a password change does: its refresh tokens and their access tokens.
+// ErrInvalid for a bad name or a password the rule refuses; ErrNotFound.
 func (s *Service) ResetPassword(ctx context.Context, username, password string) error {
 	if err := firstError(ValidateUsername(username), ValidatePassword(password)); err != nil {
 		return err
@@ -438,19 +540,14 @@ func (s *Service) ResetPassword(ctx context.Context, username, password string) 
 	if err != nil {
 		return err
 	}
-	return s.store.SetPassword(ctx, u.Username, hash)
-}
-
-// EndAllSessions revokes every refresh token of username: each of its
-// sessions ends when its access token expires. The password stays as it
-// is (the store revokes a user's refresh tokens together with a password
-// write, so the current hash is written back). ErrNotFound.
-func (s *Service) EndAllSessions(ctx context.Context, username string) error {
-	u, err := s.store.User(ctx, username)
+	families, err := s.store.Families(ctx, u.Username)
 	if err != nil {
 		return err
 	}
-	return s.store.SetPassword(ctx, u.Username, u.PasswordHash)
+	if err := s.revokeSessions(ctx, families...); err != nil {
+		return err
+	}
+	return s.store.SetPassword(ctx, u.Username, hash)
 }
 
 // CreateUser adds a user after checking the username, password and role
@@ -491,7 +588,9 @@ func (s *Service) Users(ctx context.Context) ([]User, error) {
 }
 
 // DeleteUser removes username, on behalf of the user by, and revokes its
-// refresh tokens. Nobody can delete their own account (ErrDeleteSelf), so
+// sessions: refresh tokens and access tokens, so that a token of the
+// deleted account is refused even once an account of the same name exists
+// again. Nobody can delete their own account (ErrDeleteSelf), so
 // the last admin cannot lock everyone out by accident; ErrNotFound.
 func (s *Service) DeleteUser(ctx context.Context, username, by string) error {
 	if err := ValidateUsername(username); err != nil {
@@ -499,6 +598,13 @@ func (s *Service) DeleteUser(ctx context.Context, username, by string) error {
 	}
 	if strings.EqualFold(username, by) {
 		return ErrDeleteSelf
+	}
+	families, err := s.store.Families(ctx, username)
+	if err != nil {
+		return err
+	}
+	if err := s.revokeSessions(ctx, families...); err != nil {
+		return err
 	}
 	return s.store.DeleteUser(ctx, username)
 }
@@ -565,6 +671,12 @@ func (s *Service) cleanupOnce(ctx context.Context, also []func(context.Context, 
 		s.log.Error("delete expired refresh tokens", "err", err)
 	} else if n > 0 {
 		s.log.Info("deleted expired refresh tokens", "count", n)
+	}
+	n, err = s.store.DeleteExpiredRevocations(ctx, s.now())
+	if err != nil && ctx.Err() == nil {
+		s.log.Error("delete expired revocations", "err", err)
+	} else if n > 0 {
+		s.log.Info("deleted expired revocations", "count", n)
 	}
 	now := s.now()
 	for _, f := range also {

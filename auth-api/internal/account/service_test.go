@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -171,22 +172,22 @@ func TestRefreshRotationAndReuse(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	first, err := s.StartSession(ctx, alice)
+	first, _, err := s.StartSession(ctx, alice)
 	if err != nil {
 		t.Fatal(err)
 	}
-	u, second, err := s.Refresh(ctx, first)
+	u, second, _, err := s.Refresh(ctx, first)
 	if err != nil || u.Username != "alice" || u.Role != account.RoleUser || second == first || !strings.HasPrefix(second, strings.SplitN(first, ".", 2)[0]+".2.") {
 		t.Fatalf("refresh: got %+v, %q, %v", u, second, err)
 	}
 	// Reusing the first token revokes the family: the second dies too.
-	_, _, err = s.Refresh(ctx, first)
+	_, _, _, err = s.Refresh(ctx, first)
 	var re *account.RefreshError
 	if !errors.As(err, &re) || re.Outcome != account.OutcomeReused || re.Username != "alice" || re.Family == "" ||
 		!errors.Is(err, account.ErrRefreshRefused) || !errors.Is(err, account.ErrTokenReused) {
 		t.Fatalf("reuse: got %#v, want a RefreshError with outcome reused for alice's family", err)
 	}
-	_, _, err = s.Refresh(ctx, second)
+	_, _, _, err = s.Refresh(ctx, second)
 	if !errors.As(err, &re) || re.Outcome != account.OutcomeRevoked {
 		t.Errorf("second token after reuse: got %v, want outcome revoked", err)
 	}
@@ -196,16 +197,16 @@ func TestRefreshRefusals(t *testing.T) {
 	ctx := context.Background()
 	s, _, clk := newService(t)
 	alice, _ := s.Authenticate(ctx, "alice", "alice-pass-1")
-	expiring, err := s.StartSession(ctx, alice)
+	expiring, _, err := s.StartSession(ctx, alice)
 	if err != nil {
 		t.Fatal(err)
 	}
-	loggedOut, _ := s.StartSession(ctx, alice)
+	loggedOut, _, _ := s.StartSession(ctx, alice)
 	if ok, err := s.EndSession(ctx, loggedOut); !ok || err != nil {
 		t.Fatalf("logout: got %v, %v; want true, nil", ok, err)
 	}
 	root, _ := s.Authenticate(ctx, "root", "root-pass-1")
-	orphan, _ := s.StartSession(ctx, root)
+	orphan, _, _ := s.StartSession(ctx, root)
 	if err := s.DeleteUser(ctx, "root", "alice"); err != nil {
 		t.Fatal(err)
 	}
@@ -223,7 +224,7 @@ func TestRefreshRefusals(t *testing.T) {
 		{"SQL", "' OR 1=1 --", account.OutcomeUnknown},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			u, next, err := s.Refresh(ctx, tt.token)
+			u, next, _, err := s.Refresh(ctx, tt.token)
 			var re *account.RefreshError
 			if !errors.As(err, &re) || re.Outcome != tt.outcome || next != "" || u.Username != "" {
 				t.Errorf("got %+v, %q, %v; want outcome %s", u, next, err, tt.outcome)
@@ -237,7 +238,7 @@ func TestConcurrentRefresh(t *testing.T) {
 	ctx := context.Background()
 	s, _, _ := newService(t)
 	alice, _ := s.Authenticate(ctx, "alice", "alice-pass-1")
-	token, err := s.StartSession(ctx, alice)
+	token, _, err := s.StartSession(ctx, alice)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -245,7 +246,7 @@ func TestConcurrentRefresh(t *testing.T) {
 	errs := make([]error, n)
 	var wg sync.WaitGroup
 	for i := range n {
-		wg.Go(func() { _, _, errs[i] = s.Refresh(ctx, token) })
+		wg.Go(func() { _, _, _, errs[i] = s.Refresh(ctx, token) })
 	}
 	wg.Wait()
 	won := 0
@@ -284,7 +285,7 @@ func TestChangePassword(t *testing.T) {
 	ctx := context.Background()
 	s, _, _ := newService(t)
 	alice, _ := s.Authenticate(ctx, "alice", "alice-pass-1")
-	session, _ := s.StartSession(ctx, alice)
+	session, _, _ := s.StartSession(ctx, alice)
 	for _, tt := range []struct {
 		name, user, current, next string
 		want                      error
@@ -310,7 +311,7 @@ func TestChangePassword(t *testing.T) {
 	if _, err := s.Authenticate(ctx, "alice", "new-password-1"); err != nil {
 		t.Errorf("new password: %v", err)
 	}
-	if _, _, err := s.Refresh(ctx, session); !errors.Is(err, account.ErrRefreshRefused) {
+	if _, _, _, err := s.Refresh(ctx, session); !errors.Is(err, account.ErrRefreshRefused) {
 		t.Errorf("session from before the change: got %v, want it revoked", err)
 	}
 }
@@ -396,9 +397,9 @@ func TestCleanupDeletesExpiredTokens(t *testing.T) {
 	ctx := context.Background()
 	s, st, clk := newService(t)
 	alice, _ := s.Authenticate(ctx, "alice", "alice-pass-1")
-	old, _ := s.StartSession(ctx, alice)
+	old, _, _ := s.StartSession(ctx, alice)
 	clk.Advance(6 * time.Hour)
-	fresh, _ := s.StartSession(ctx, alice)
+	fresh, _, _ := s.StartSession(ctx, alice)
 	clk.Advance(5 * time.Hour) // old is 11 hours old, fresh 5
 	if n, err := s.DeleteExpired(ctx); n != 1 || err != nil {
 		t.Errorf("got %d, %v; want 1 deleted", n, err)
@@ -406,10 +407,10 @@ func TestCleanupDeletesExpiredTokens(t *testing.T) {
 	if n, err := st.DeleteExpiredRefreshTokens(ctx, clk.Now()); n != 0 || err != nil {
 		t.Errorf("expired tokens left: %d, %v", n, err)
 	}
-	if _, _, err := s.Refresh(ctx, old); !errors.Is(err, account.ErrNotFound) {
+	if _, _, _, err := s.Refresh(ctx, old); !errors.Is(err, account.ErrNotFound) {
 		t.Errorf("deleted token: got %v, want ErrNotFound", err)
 	}
-	if _, _, err := s.Refresh(ctx, fresh); err != nil {
+	if _, _, _, err := s.Refresh(ctx, fresh); err != nil {
 		t.Errorf("live token: %v", err)
 	}
 }
@@ -418,7 +419,7 @@ func TestResetPassword(t *testing.T) {
 	ctx := context.Background()
 	s, _, _ := newService(t)
 	alice, _ := s.Authenticate(ctx, "alice", "alice-pass-1")
-	session, _ := s.StartSession(ctx, alice)
+	session, _, _ := s.StartSession(ctx, alice)
 	for _, tt := range []struct {
 		name, user, password string
 		want                 error
@@ -442,7 +443,7 @@ func TestResetPassword(t *testing.T) {
 	if _, err := s.Authenticate(ctx, "alice", "new-password-1"); err != nil {
 		t.Errorf("new password: %v", err)
 	}
-	if _, _, err := s.Refresh(ctx, session); !errors.Is(err, account.ErrRefreshRefused) {
+	if _, _, _, err := s.Refresh(ctx, session); !errors.Is(err, account.ErrRefreshRefused) {
 		t.Errorf("session from before the reset: got %v, want it revoked", err)
 	}
 }
@@ -451,16 +452,32 @@ func TestEndAllSessions(t *testing.T) {
 	ctx := context.Background()
 	s, _, _ := newService(t)
 	alice, _ := s.Authenticate(ctx, "alice", "alice-pass-1")
-	one, _ := s.StartSession(ctx, alice)
-	two, _ := s.StartSession(ctx, alice)
-	if err := s.EndAllSessions(ctx, "nobody"); !errors.Is(err, account.ErrNotFound) {
+	one, _, _ := s.StartSession(ctx, alice)
+	two, _, _ := s.StartSession(ctx, alice)
+	if _, err := s.EndAllSessions(ctx, "nobody"); !errors.Is(err, account.ErrNotFound) {
 		t.Errorf("unknown user: got %v, want ErrNotFound", err)
 	}
-	if err := s.EndAllSessions(ctx, "alice"); err != nil {
+	if n, err := s.EndAllSessions(ctx, "alice"); err != nil || n != 2 {
+		t.Fatalf("EndAllSessions: got %d, %v; want 2 sessions", n, err)
+	}
+	// Both sessions are recorded as revoked, by their family (the sid of
+	// their access tokens), so their access tokens are refused too.
+	page, err := s.RevocationsSince(ctx, 0)
+	if err != nil {
 		t.Fatal(err)
 	}
+	var sids []string
+	for _, r := range page.Revocations {
+		sids = append(sids, r.SessionID)
+	}
+	slices.Sort(sids)
+	want := []string{strings.SplitN(one, ".", 2)[0], strings.SplitN(two, ".", 2)[0]}
+	slices.Sort(want)
+	if !slices.Equal(sids, want) {
+		t.Errorf("revoked sessions %v, want the families %v", sids, want)
+	}
 	for _, rt := range []string{one, two} {
-		if _, _, err := s.Refresh(ctx, rt); !errors.Is(err, account.ErrRefreshRefused) {
+		if _, _, _, err := s.Refresh(ctx, rt); !errors.Is(err, account.ErrRefreshRefused) {
 			t.Errorf("a session from before: got %v, want it revoked", err)
 		}
 	}

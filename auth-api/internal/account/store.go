@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"github.com/jwt-micro-system/shared/revocation"
 )
 
 // Errors a Store returns; callers test them with errors.Is.
@@ -93,4 +95,23 @@ type Store interface {
 	// DeleteExpiredRefreshTokens removes the families that expired before
 	// now (or at now).
 	DeleteExpiredRefreshTokens(ctx context.Context, now time.Time) (int64, error)
+	// RevokeUserRefreshTokens revokes every refresh family of the user
+	// (any case); a user without families is not an error.
+	RevokeUserRefreshTokens(ctx context.Context, username string, now time.Time) error
+	// Families lists the ids of the user's (any case) stored refresh
+	// families, in order.
+	Families(ctx context.Context, username string) ([]string, error)
+
+	// AddRevocations records revoked sessions, each under a new cursor
+	// value greater than every one committed before it.
+	AddRevocations(ctx context.Context, entries []revocation.Entry) error
+	// Revocations returns, in cursor order, up to limit revocations
+	// recorded after cursor (0: from the first), leaving out those that
+	// expired by now; next is the cursor to continue from (lower than
+	// cursor when cursor is beyond every revocation recorded, as after a
+	// restore from a backup), and more says whether the limit cut the
+	// answer short.
+	Revocations(ctx context.Context, cursor int64, now time.Time, limit int) (entries []revocation.Entry, next int64, more bool, err error)
+	// DeleteExpiredRevocations removes revocations that expired by now.
+	DeleteExpiredRevocations(ctx context.Context, now time.Time) (int64, error)
 }

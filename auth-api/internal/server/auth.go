@@ -50,7 +50,7 @@ func handleLogin(accounts *account.Service, iss *jwtauth.Issuer, lim *bruteforce
 
 // passwordLogin is the one login code path, of /login and of /token's
 // password grant: the brute-force limits, the password check and a new
-// session. Errors are for fail or failToken to map.
+// session, whose family its access token carries as sid. Errors are for fail or failToken to map.
 func passwordLogin(c *gin.Context, accounts *account.Service, iss *jwtauth.Issuer, lim *bruteforce.Limiter, m *metrics, now func() time.Time, username, password string) (tokenResponse, error) {
 	addr := c.ClientIP()
 	ctx, cancel := timeout(c)
@@ -75,11 +75,11 @@ func passwordLogin(c *gin.Context, accounts *account.Service, iss *jwtauth.Issue
 	if err := lim.Succeeded(ctx, username, addr, now()); err != nil {
 		return tokenResponse{}, err
 	}
-	access, _, err := iss.Issue(u.Username, u.Role)
+	refresh, sid, err := accounts.StartSession(ctx, u)
 	if err != nil {
 		return tokenResponse{}, err
 	}
-	refresh, err := accounts.StartSession(ctx, u)
+	access, _, err := iss.IssueSession(u.Username, u.Role, sid)
 	if err != nil {
 		return tokenResponse{}, err
 	}
@@ -139,7 +139,8 @@ func handleRefresh(accounts *account.Service, iss *jwtauth.Issuer, lim *brutefor
 
 // refreshSession is the one refresh code path, of /refresh and of /token's
 // refresh_token grant: the account service rotates the token, and a new
-// access token is signed for the user as the store knows it now.
+// access token of the same session (sid: the family) is signed for the
+// user as the store knows it now.
 func refreshSession(c *gin.Context, accounts *account.Service, iss *jwtauth.Issuer, lim *bruteforce.Limiter, m *metrics, now func() time.Time, presented string) (tokenResponse, error) {
 	ctx, cancel := timeout(c)
 	defer cancel()
@@ -153,7 +154,7 @@ func refreshSession(c *gin.Context, accounts *account.Service, iss *jwtauth.Issu
 		requestLogger(c).Warn("refresh rate limited", "client_ip", addr)
 		return tokenResponse{}, tooManyRefreshes(wait)
 	}
-	u, next, err := accounts.Refresh(ctx, presented)
+	u, next, sid, err := accounts.Refresh(ctx, presented)
 	var limited *account.TooManyRefreshesError
 	if errors.As(err, &limited) {
 		m.refresh("rate_limited")
@@ -176,7 +177,7 @@ func refreshSession(c *gin.Context, accounts *account.Service, iss *jwtauth.Issu
 	if err != nil {
 		return tokenResponse{}, err
 	}
-	access, _, err := iss.Issue(u.Username, u.Role)
+	access, _, err := iss.IssueSession(u.Username, u.Role, sid)
 	if err != nil {
 		return tokenResponse{}, err
 	}
@@ -185,8 +186,9 @@ func refreshSession(c *gin.Context, accounts *account.Service, iss *jwtauth.Issu
 	return pair(iss, access, next), nil
 }
 
-// handleLogout revokes the refresh token's family. An unknown token is not
-// an error: the client is logged out either way.
+// handleLogout revokes the refresh token's family and the access tokens of
+// that session. An unknown token is not an error: the client is logged out
+// either way.
 func handleLogout(accounts *account.Service) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		presented, aerr := decodeRefreshToken(c)

@@ -32,7 +32,7 @@ func TestCleanupDeletesExpiredTokens(t *testing.T) {
 	if n := ts.counters(t); n != 1 {
 		t.Errorf("after cleanup: %d attempt counters, want 1", n)
 	}
-	if _, _, err := ts.accounts.Refresh(context.Background(), old.RefreshToken); !errors.Is(err, account.ErrNotFound) {
+	if _, _, _, err := ts.accounts.Refresh(context.Background(), old.RefreshToken); !errors.Is(err, account.ErrNotFound) {
 		t.Errorf("expired token: got %v, want it deleted (ErrNotFound)", err)
 	}
 	if w := ts.do(t, request{method: "POST", path: "/refresh", body: refreshBody(fresh.RefreshToken)}); w.Code != 200 {

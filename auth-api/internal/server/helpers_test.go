@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/jwt-micro-system/shared/jwtauth"
+	"github.com/jwt-micro-system/shared/revocation"
 	"github.com/jwt-micro-system/shared/secretkey"
 	"github.com/jwt-micro-system/shared/servicetest"
 
@@ -92,9 +93,10 @@ func newTestServer(tb testing.TB, opts ...func(*testConfig)) *testServer {
 	if err != nil {
 		tb.Fatal(err)
 	}
+	revoked := revocation.NewSet()
 	cfg := testConfig{
-		Config:   Config{AccessTokenTTL: 30 * time.Minute, Now: clk.Now},
-		Accounts: account.Config{BcryptCost: testCost, RefreshTokenTTL: 168 * time.Hour, Keys: keys, Now: clk.Now},
+		Config:   Config{AccessTokenTTL: 30 * time.Minute, Revocations: revoked, Now: clk.Now},
+		Accounts: account.Config{BcryptCost: testCost, RefreshTokenTTL: 168 * time.Hour, AccessTokenTTL: 30 * time.Minute, Revocations: revoked, Keys: keys, Now: clk.Now},
 	}
 	for _, o := range opts {
 		o(&cfg)

@@ -83,14 +83,14 @@ func handleChangePassword(accounts *account.Service, lim *bruteforce.Limiter, no
 	}
 }
 
-// handleLogoutAll revokes every refresh token of the token's user: "sign
-// out everywhere". Each session ends when its access token expires.
+// handleLogoutAll revokes every session of the token's user: "sign out
+// everywhere". Its refresh tokens and access tokens stop working at once.
 func handleLogoutAll(accounts *account.Service) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		user := claimsOf(c).Subject
 		ctx, cancel := timeout(c)
 		defer cancel()
-		err := accounts.EndAllSessions(ctx, user)
+		_, err := accounts.EndAllSessions(ctx, user)
 		switch {
 		case errors.Is(err, account.ErrNotFound):
 			fail(c, accountGone())
@@ -99,7 +99,7 @@ func handleLogoutAll(accounts *account.Service) gin.HandlerFunc {
 			fail(c, err)
 			return
 		}
-		requestLogger(c).Info("signed out everywhere; refresh tokens revoked", "user", user)
+		requestLogger(c).Info("signed out everywhere; sessions revoked", "user", user)
 		c.Status(http.StatusNoContent)
 	}
 }

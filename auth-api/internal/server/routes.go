@@ -5,7 +5,9 @@ import (
 	"net/http"
 
 	"github.com/gin-gonic/gin"
+	"github.com/jwt-micro-system/shared/clientaddr"
 	"github.com/jwt-micro-system/shared/jwtauth"
+	"github.com/jwt-micro-system/shared/revocation"
 	"github.com/jwt-micro-system/shared/secretkey"
 
 	"github.com/jwt-micro-system/auth-api/internal/account"
@@ -23,6 +25,10 @@ type routeDeps struct {
 	verifier *jwtauth.Verifier
 	limiter  *bruteforce.Limiter
 	metrics  *metrics
+	// feedKeys authenticate readers of the revocation feed.
+	feedKeys *revocation.FeedKeys
+	// clientAddrs verifies web-frontend's signed client addresses.
+	clientAddrs *clientaddr.Verifier
 }
 
 // addRoutes is the one place that lists every route and its middleware.
@@ -30,6 +36,7 @@ func addRoutes(r *gin.Engine, d routeDeps) {
 	r.Use(
 		requestID(d.log),
 		setHeaders(responseHeaders(d.cfg)),
+		signedClientAddress(d.clientAddrs, d.cfg.Now),
 		observe(d.metrics),
 		recoverPanic(),
 		limitBody(MaxBodyBytes),
@@ -53,6 +60,7 @@ func addRoutes(r *gin.Engine, d routeDeps) {
 	r.POST("/login", handleLogin(d.accounts, d.issuer, d.limiter, d.metrics, d.cfg.Now))
 	r.POST("/refresh", handleRefresh(d.accounts, d.issuer, d.limiter, d.metrics, d.cfg.Now))
 	r.POST("/logout", handleLogout(d.accounts))
+	r.GET("/revocations", handleRevocations(d.accounts, d.feedKeys))
 	r.POST("/token", handleToken(d.accounts, d.issuer, d.limiter, d.metrics, d.cfg.Now))
 
 	authed := r.Group("/", requireToken(d.verifier, d.metrics))

@@ -14,7 +14,9 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/jwt-micro-system/shared/httpserve"
+	"github.com/jwt-micro-system/shared/clientaddr"
 	"github.com/jwt-micro-system/shared/jwtauth"
+	"github.com/jwt-micro-system/shared/revocation"
 	"github.com/jwt-micro-system/shared/secretkey"
 
 	"github.com/jwt-micro-system/auth-api/internal/account"
@@ -44,6 +46,10 @@ type Config struct {
 	// Limits are the brute-force and per-address refresh limits; zero
 	// fields take the defaults.
 	Limits bruteforce.Limits
+	// Revocations, when set, is the set of revoked sessions whose access
+	// tokens every bearer endpoint refuses (see account.Config and
+	// revocation.Set.Follow for how it is filled).
+	Revocations *revocation.Set
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 	// Instance, when set, is sent as X-Instance on every response, to
@@ -88,7 +94,19 @@ func NewServer(log *slog.Logger, cfg Config, accounts *account.Service, st Stora
 	if err != nil {
 		return nil, err
 	}
-	ver, err := jwtauth.NewVerifier(keys, jwtauth.VerifierConfig{Issuer: cfg.Issuer, Audience: cfg.Audience, Leeway: 5 * time.Second, Now: cfg.Now})
+	vcfg := jwtauth.VerifierConfig{Issuer: cfg.Issuer, Audience: cfg.Audience, Leeway: 5 * time.Second, Now: cfg.Now}
+	if cfg.Revocations != nil {
+		vcfg.Revocations = cfg.Revocations
+	}
+	ver, err := jwtauth.NewVerifier(keys, vcfg)
+	if err != nil {
+		return nil, err
+	}
+	feedKeys, err := revocation.NewFeedKeys(keys)
+	if err != nil {
+		return nil, err
+	}
+	addrs, err := clientaddr.NewVerifier(keys)
 	if err != nil {
 		return nil, err
 	}
@@ -100,6 +118,9 @@ func NewServer(log *slog.Logger, cfg Config, accounts *account.Service, st Stora
 	if err := engine.SetTrustedProxies(cfg.TrustedProxies); err != nil {
 		return nil, fmt.Errorf("TRUSTED_PROXIES: %w", err)
 	}
+	// c.ClientIP() answers with this header when it is set; only
+	// signedClientAddress sets it, after removing whatever the client sent.
+	engine.TrustedPlatform = verifiedClientHeader
 	lim, err := bruteforce.New(st, cfg.Limits)
 	if err != nil {
 		return nil, err
@@ -108,6 +129,7 @@ func NewServer(log *slog.Logger, cfg Config, accounts *account.Service, st Stora
 	addRoutes(engine, routeDeps{
 		log: log, cfg: cfg, accounts: accounts, ready: st, keys: keys,
 		issuer: iss, verifier: ver, limiter: lim, metrics: m,
+		feedKeys: feedKeys, clientAddrs: addrs,
 	})
 	return &Server{limiter: lim, engine: engine, handler: httpserve.CheckHost(cfg.AllowedHosts, engine),
 		metrics: metricsHandler(m, cfg.MetricsToken)}, nil

@@ -266,12 +266,12 @@ func testRefresh(t *testing.T, b backend) {
 	clk := &testClock{now: t0}
 	svc := newAccounts(t, s, nil, 30*time.Second, 3, clk)
 	u, _ := s.User(ctx, "alice")
-	t1, err := svc.StartSession(ctx, u)
+	t1, _, err := svc.StartSession(ctx, u)
 	if err != nil {
 		t.Fatal(err)
 	}
 	refresh := func(tok string) (string, string) {
-		_, next, err := svc.Refresh(ctx, tok)
+		_, next, _, err := svc.Refresh(ctx, tok)
 		return next, outcome(err)
 	}
 	t2, o := refresh(t1)
@@ -287,7 +287,7 @@ func testRefresh(t *testing.T, b backend) {
 		t.Fatalf("second rotation: got %q, %s", t3, o)
 	}
 	// t1 is two generations behind now: reuse, even inside the interval.
-	other, _ := svc.StartSession(ctx, u)
+	other, _, _ := svc.StartSession(ctx, u)
 	if _, o := refresh(t1); o != account.OutcomeReused {
 		t.Errorf("t1 after t2 rotated: got %s, want reused", o)
 	}
@@ -316,7 +316,7 @@ func testRefresh(t *testing.T, b backend) {
 	}
 
 	// Logout with an old token of a family revokes it.
-	l1, _ := svc.StartSession(ctx, u)
+	l1, _, _ := svc.StartSession(ctx, u)
 	l2, _ := refresh(l1)
 	if ok, err := svc.EndSession(ctx, l1); !ok || err != nil {
 		t.Errorf("logout with the old token: got %v, %v", ok, err)
@@ -327,7 +327,7 @@ func testRefresh(t *testing.T, b backend) {
 
 	// Three rotations a minute, then 429 until the window ends; replays
 	// within the interval are not rotations.
-	r, _ := svc.StartSession(ctx, u)
+	r, _, _ := svc.StartSession(ctx, u)
 	for i := range 3 {
 		prev := r
 		if r, o = refresh(r); o != "ok" {
@@ -337,7 +337,7 @@ func testRefresh(t *testing.T, b backend) {
 			t.Fatalf("replay %d: %s", i, o)
 		}
 	}
-	_, _, err = svc.Refresh(ctx, r)
+	_, _, _, err = svc.Refresh(ctx, r)
 	var limited *account.TooManyRefreshesError
 	if !errors.As(err, &limited) || limited.Wait != time.Minute {
 		t.Errorf("fourth rotation: got %v, want a wait of 1m", err)
@@ -348,11 +348,11 @@ func testRefresh(t *testing.T, b backend) {
 	}
 	// Interval 0: reuse revokes at once.
 	strict := newAccounts(t, s, nil, 0, 0, clk)
-	s1, _ := strict.StartSession(ctx, u)
-	if _, _, err := strict.Refresh(ctx, s1); err != nil {
+	s1, _, _ := strict.StartSession(ctx, u)
+	if _, _, _, err := strict.Refresh(ctx, s1); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := strict.Refresh(ctx, s1); outcome(err) != account.OutcomeReused {
+	if _, _, _, err := strict.Refresh(ctx, s1); outcome(err) != account.OutcomeReused {
 		t.Errorf("interval 0: got %v, want reused", err)
 	}
 }
@@ -368,7 +368,7 @@ func testRefreshConcurrentTwoStores(t *testing.T, b backend) {
 	keys, _ := secretkey.NewKeys(contractSecret, "")
 	svcs := []*account.Service{newAccounts(t, stores[0], keys, 30*time.Second, 0, clk), newAccounts(t, stores[1], keys, 30*time.Second, 0, clk)}
 	u, _ := stores[0].User(ctx, "alice")
-	tok, err := svcs[0].StartSession(ctx, u)
+	tok, _, err := svcs[0].StartSession(ctx, u)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -380,7 +380,7 @@ func testRefreshConcurrentTwoStores(t *testing.T, b backend) {
 	for i := range n {
 		wg.Go(func() {
 			<-start
-			_, nexts[i], errs[i] = svcs[i%2].Refresh(ctx, tok)
+			_, nexts[i], _, errs[i] = svcs[i%2].Refresh(ctx, tok)
 		})
 	}
 	close(start)
@@ -427,14 +427,14 @@ func testRefreshRowsStayFlat(t *testing.T, b backend) {
 	// The per-family limit is not what is measured here.
 	svc := newAccounts(t, s, nil, 30*time.Second, -1, clk)
 	u, _ := s.User(ctx, "alice")
-	tok, err := svc.StartSession(ctx, u)
+	tok, _, err := svc.StartSession(ctx, u)
 	if err != nil {
 		t.Fatal(err)
 	}
 	before := rowCount(t, s)
 	first := tok
 	for i := range 1500 {
-		if _, tok, err = svc.Refresh(ctx, tok); err != nil {
+		if _, tok, _, err = svc.Refresh(ctx, tok); err != nil {
 			t.Fatalf("rotation %d: %v", i, err)
 		}
 	}
@@ -442,7 +442,7 @@ func testRefreshRowsStayFlat(t *testing.T, b backend) {
 		t.Errorf("1,500 rotations added %d rows, want fewer than 100", grown)
 	}
 	// Used tokens are gone from the database, yet still recognised.
-	if _, _, err := svc.Refresh(ctx, first); outcome(err) != account.OutcomeReused {
+	if _, _, _, err := svc.Refresh(ctx, first); outcome(err) != account.OutcomeReused {
 		t.Errorf("the login's token after 1,500 rotations: got %v, want reused", err)
 	}
 }
@@ -583,17 +583,17 @@ func testUpgradeFromVersion1(t *testing.T, b backend) {
 	clk := &testClock{now: t0.Add(time.Minute)}
 	svc := newAccounts(t, s, nil, 30*time.Second, 0, clk)
 	next, o := "", ""
-	_, next, err = svc.Refresh(ctx, "v1-live")
+	_, next, _, err = svc.Refresh(ctx, "v1-live")
 	if o = outcome(err); o != "ok" || !bytes.HasPrefix([]byte(next), []byte("f.1.")) {
 		t.Errorf("the live v1 token: got %q, %s; want a generation-1 token of family f", next, o)
 	}
-	if _, _, err := svc.Refresh(ctx, next); err != nil {
+	if _, _, _, err := svc.Refresh(ctx, next); err != nil {
 		t.Errorf("its successor: %v", err)
 	}
-	if _, _, err := svc.Refresh(ctx, "v1-revoked"); outcome(err) != account.OutcomeRevoked {
+	if _, _, _, err := svc.Refresh(ctx, "v1-revoked"); outcome(err) != account.OutcomeRevoked {
 		t.Errorf("the revoked family: got %v, want revoked", err)
 	}
-	if _, _, err := svc.Refresh(ctx, "v1-used"); outcome(err) != account.OutcomeUnknown {
+	if _, _, _, err := svc.Refresh(ctx, "v1-used"); outcome(err) != account.OutcomeUnknown {
 		t.Errorf("a used v1 token: got %v, want unknown (used v1 tokens are not kept)", err)
 	}
 }

@@ -73,6 +73,9 @@ func runContract(t *testing.T, b backend) {
 		{"AttemptsConcurrentTwoStores", testAttemptsConcurrentTwoStores},
 		{"UpgradeFromVersion1", testUpgradeFromVersion1},
 		{"ReopenKeepsData", testReopenKeepsData},
+		{"Revocations", testRevocations},
+		{"RevocationsConcurrent", testRevocationsConcurrent},
+		{"Families", testFamilies},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jwt-micro-system/auth-api/internal/store/pgtest"
+	"github.com/jwt-micro-system/shared/pgtest"
 )
 
 // postgresBackend starts a throw-away server (or skips, see pgtest) that

@@ -1,5 +1,6 @@
 // Package authclient is the web-frontend's client of auth-api: login,
-// refresh, logout, the admin user list and the token-key check. Every call
+// refresh, logout, the admin user list, the revocation feed and the
+// token-key check. Every call
 // is bounded by a timeout and the caller's context, and carries the
 // caller's request id (package requestid) as X-Request-Id.
 package authclient
@@ -18,6 +19,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jwt-micro-system/shared/clientaddr"
+	"github.com/jwt-micro-system/shared/revocation"
+	"github.com/jwt-micro-system/shared/secretkey"
 	"github.com/jwt-micro-system/web-frontend/internal/requestid"
 )
 
@@ -99,6 +103,12 @@ const Timeout = 5 * time.Second
 type Client struct {
 	base *url.URL
 	hc   *http.Client
+	// signer vouches for the client addresses passed to auth-api, and
+	// feedKey reads its revocation feed; both are derived from SECRET_KEY
+	// by UseKeys, and unset (no address sent, feed refused) until then.
+	signer  *clientaddr.Signer
+	feedKey string
+	now     func() time.Time
 }
 
 // New returns a Client for the auth-api at base (for example
@@ -123,13 +133,29 @@ func New(base *url.URL, hc *http.Client) *Client {
 		}
 	}
 	b := *base
-	return &Client{base: &b, hc: hc}
+	return &Client{base: &b, hc: hc, now: time.Now}
+}
+
+// UseKeys derives from SECRET_KEY what the client needs to be believed by
+// auth-api: the MAC key of the client-address header and the revocation
+// feed key. Call it once, before the client is used.
+func (c *Client) UseKeys(keys *secretkey.Keys) error {
+	signer, err := clientaddr.NewSigner(keys)
+	if err != nil {
+		return err
+	}
+	feedKey, err := revocation.FeedKey(keys)
+	if err != nil {
+		return err
+	}
+	c.signer, c.feedKey = signer, feedKey
+	return nil
 }
 
 // Login exchanges a username and password for a token pair. clientIP, when
-// known, is passed as X-Forwarded-For so auth-api's per-address brute-force
-// limit applies to the person, not to this service (auth-api must list this
-// service in its TRUSTED_PROXIES for that).
+// known, is passed in the signed client-address header (package
+// clientaddr), so auth-api's per-address brute-force limit applies to the
+// person, not to this service, wherever this service runs.
 func (c *Client) Login(ctx context.Context, username, password, clientIP string) (Tokens, error) {
 	var t Tokens
 	body := map[string]string{"username": username, "password": password}
@@ -167,16 +193,27 @@ func (c *Client) Users(ctx context.Context, accessToken string) ([]User, error) 
 	return out.Users, nil
 }
 
+// Revocations reads auth-api's revocation feed from cursor since: the
+// sessions revoked after it, and the cursor to continue from.
+func (c *Client) Revocations(ctx context.Context, since int64) (revocation.Page, error) {
+	var p revocation.Page
+	if c.feedKey == "" {
+		return p, errors.New("authclient: Revocations needs UseKeys first")
+	}
+	err := c.do(ctx, http.MethodGet, "/revocations?since="+strconv.FormatInt(since, 10), c.feedKey, "", nil, &p)
+	return p, err
+}
+
 // ChangePassword changes the password of the token's user (POST
-// /me/password). auth-api revokes every refresh token of the user, this
-// session's included. A wrong current password is ErrForbidden with code
+// /me/password). auth-api revokes every session of the user, this one
+// included. A wrong current password is ErrForbidden with code
 // invalid_credentials; a new password the rule refuses, ErrRejected.
 func (c *Client) ChangePassword(ctx context.Context, accessToken, current, next string) error {
 	body := map[string]string{"current_password": current, "new_password": next}
 	return c.do(ctx, http.MethodPost, "/me/password", accessToken, "", body, nil)
 }
 
-// LogoutAll revokes every refresh token of the token's user (POST
+// LogoutAll revokes every session of the token's user (POST
 // /me/logout-all): "sign out everywhere".
 func (c *Client) LogoutAll(ctx context.Context, accessToken string) error {
 	return c.do(ctx, http.MethodPost, "/me/logout-all", accessToken, "", nil, nil)
@@ -191,12 +228,12 @@ func (c *Client) CreateUser(ctx context.Context, accessToken, username, password
 }
 
 // SetPassword sets another user's password (PUT /users/{username}/password,
-// admin); auth-api revokes that user's refresh tokens.
+// admin); auth-api revokes that user's sessions.
 func (c *Client) SetPassword(ctx context.Context, accessToken, username, password string) error {
 	return c.do(ctx, http.MethodPut, "/users/"+url.PathEscape(username)+"/password", accessToken, "", map[string]string{"password": password}, nil)
 }
 
-// DeleteUser removes a user and revokes its refresh tokens (DELETE
+// DeleteUser removes a user and revokes its sessions (DELETE
 // /users/{username}, admin).
 func (c *Client) DeleteUser(ctx context.Context, accessToken, username string) error {
 	return c.do(ctx, http.MethodDelete, "/users/"+url.PathEscape(username), accessToken, "", nil, nil)
@@ -229,7 +266,8 @@ func (c *Client) do(ctx context.Context, method, path, bearer, clientIP string, 
 		}
 		body = bytes.NewReader(b)
 	}
-	// path is already escaped (a username in it is url.PathEscape'd).
+	// path is already escaped (a username in it is url.PathEscape'd) and
+	// may carry a query.
 	target := strings.TrimRight(c.base.String(), "/") + path
 	req, err := http.NewRequestWithContext(ctx, method, target, body)
 	if err != nil {
@@ -242,8 +280,10 @@ func (c *Client) do(ctx context.Context, method, path, bearer, clientIP string, 
 	if bearer != "" {
 		req.Header.Set("Authorization", "Bearer "+bearer)
 	}
-	if clientIP != "" {
-		req.Header.Set("X-Forwarded-For", clientIP)
+	if clientIP != "" && c.signer != nil {
+		if v := c.signer.Sign(clientIP, c.now()); v != "" {
+			req.Header.Set(clientaddr.Header, v)
+		}
 	}
 	// The id of the request being served, so one request can be followed
 	// through the logs of both services.

@@ -9,6 +9,10 @@ import (
 	"net/url"
 	"testing"
 	"time"
+
+	"github.com/jwt-micro-system/shared/clientaddr"
+	"github.com/jwt-micro-system/shared/revocation"
+	"github.com/jwt-micro-system/shared/secretkey"
 )
 
 func newClient(tb testing.TB, h http.HandlerFunc) *Client {
@@ -22,19 +26,37 @@ func newClient(tb testing.TB, h http.HandlerFunc) *Client {
 	return New(u, nil)
 }
 
+func testKeys(tb testing.TB) *secretkey.Keys {
+	tb.Helper()
+	ks, err := secretkey.NewKeys(testSecret, "")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return ks
+}
+
 func TestLoginSendsCredentialsAndClientIP(t *testing.T) {
+	addrs, err := clientaddr.NewVerifier(testKeys(t))
+	if err != nil {
+		t.Fatal(err)
+	}
 	c := newClient(t, func(w http.ResponseWriter, r *http.Request) {
 		var in map[string]string
 		if r.Method != http.MethodPost || r.URL.Path != "/login" || json.NewDecoder(r.Body).Decode(&in) != nil {
 			http.Error(w, "bad", http.StatusBadRequest)
 			return
 		}
-		if in["username"] != "alice" || in["password"] != "pw" || r.Header.Get("X-Forwarded-For") != "203.0.113.9" {
+		a, err := addrs.Verify(r.Header.Get(clientaddr.Header), time.Now())
+		if in["username"] != "alice" || in["password"] != "pw" || err != nil || a.String() != "203.0.113.9" ||
+			r.Header.Get("X-Forwarded-For") != "" {
 			w.WriteHeader(http.StatusUnauthorized)
 			return
 		}
 		_, _ = w.Write([]byte(`{"access_token":"a","token_type":"Bearer","expires_in":1800,"refresh_token":"r","token":"a"}`))
 	})
+	if err := c.UseKeys(testKeys(t)); err != nil {
+		t.Fatal(err)
+	}
 	got, err := c.Login(context.Background(), "alice", "pw", "203.0.113.9")
 	if err != nil {
 		t.Fatal(err)
@@ -156,6 +178,34 @@ func TestRedirectsAreNotFollowed(t *testing.T) {
 	})
 	if _, err := c.Users(context.Background(), "tok"); !errors.Is(err, ErrRejected) {
 		t.Errorf("got %v, want ErrRejected (redirect not followed)", err)
+	}
+}
+
+func TestRevocations(t *testing.T) {
+	key, err := revocation.FeedKey(testKeys(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newClient(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/revocations" || r.Header.Get("Authorization") != "Bearer "+key {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		_, _ = w.Write([]byte(`{"revocations":[{"sid":"s1","expires_at":"2026-11-24T12:00:00Z"}],"cursor":` +
+			r.URL.Query().Get("since") + `7,"more":false}`))
+	})
+	if _, err := c.Revocations(context.Background(), 4); err == nil {
+		t.Error("without UseKeys: got no error")
+	}
+	if err := c.UseKeys(testKeys(t)); err != nil {
+		t.Fatal(err)
+	}
+	p, err := c.Revocations(context.Background(), 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Revocations) != 1 || p.Revocations[0].SessionID != "s1" || p.Cursor != 47 {
+		t.Errorf("got %+v, want s1 and cursor 47 (the since 4 was sent)", p)
 	}
 }
 

@@ -133,8 +133,9 @@ func handleChangePassword(log *slog.Logger, rd *renderer, auth AuthAPI, sessions
 	}
 }
 
-// handleLogoutAll revokes every refresh token of the user at auth-api and
-// ends this session: "Sign out everywhere".
+// handleLogoutAll revokes every session of the user at auth-api (the
+// others end through the revocation feed) and ends this one: "Sign out
+// everywhere".
 func handleLogoutAll(log *slog.Logger, rd *renderer, auth AuthAPI, sessions *session.Manager) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		a, _ := authFrom(r.Context())

@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jwt-micro-system/shared/clientaddr"
 	"github.com/jwt-micro-system/shared/jwtauth"
 
 	"github.com/jwt-micro-system/shared/secretkey"
@@ -69,8 +70,8 @@ type fakeAuth struct {
 	down         atomic.Bool // answer 503 to everything
 	rateLimit    atomic.Bool // answer 429 to /login
 	refreshDelay time.Duration
-	lastXFF      atomic.Value
-	requestIDs   chan string // X-Request-Id of every call, when set
+	lastClient   atomic.Value // the verified client address of the last login
+	requestIDs   chan string  // X-Request-Id of every call, when set
 }
 
 type refreshEntry struct {
@@ -251,7 +252,13 @@ func (f *fakeAuth) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch r.Method + " " + r.URL.Path {
 	case "POST /login":
 		f.loginCalls.Add(1)
-		f.lastXFF.Store(r.Header.Get("X-Forwarded-For"))
+		client := "unverified"
+		if v, err := clientaddr.NewVerifier(f.keys); err == nil {
+			if a, err := v.Verify(r.Header.Get(clientaddr.Header), time.Now()); err == nil {
+				client = a.String()
+			}
+		}
+		f.lastClient.Store(client)
 		if f.rateLimit.Load() {
 			w.Header().Set("Retry-After", "42")
 			writeJSONError(w, 429, "rate_limited", "too many attempts")
@@ -414,6 +421,9 @@ func newEnv(tb testing.TB, cfg envConfig) *env {
 	var logw io.Writer = e.logs
 	e.log = slog.New(requestid.LogHandler(slog.NewJSONHandler(logw, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	auth := authclient.New(u, nil)
+	if err := auth.UseKeys(e.keys); err != nil {
+		tb.Fatal(err)
+	}
 	e.sessions, err = session.NewManager(e.log, e.codec, e.verifier, auth, session.Options{Now: clk.fn(), Observe: metrics.Session})
 	if err != nil {
 		tb.Fatal(err)

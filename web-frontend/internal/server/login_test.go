@@ -163,8 +163,8 @@ func TestLoginForwardsClientAddress(t *testing.T) {
 			r.RemoteAddr = tt.remote
 			r.Header.Set("X-Forwarded-For", tt.xff)
 			e.do(t, r)
-			if got, _ := e.fake.lastXFF.Load().(string); got != tt.want {
-				t.Errorf("auth-api saw X-Forwarded-For %q, want %q", got, tt.want)
+			if got, _ := e.fake.lastClient.Load().(string); got != tt.want {
+				t.Errorf("auth-api verified the client address %q, want %q", got, tt.want)
 			}
 		})
 	}

@@ -121,6 +121,12 @@ func (m *Manager) Codec() *Codec { return m.codec }
 // The Verifier's leeway only absorbs clock skew: a token inside it is still
 // renewed, but it is also still served when auth-api is down.
 //
+// A session revoked at auth-api (logout on any replica, password change,
+// deleted user, refresh-token reuse) is refused by the Verifier's
+// revocation set with reason "revoked", whichever of the session's cookies
+// is presented: the cookie is cleared and the error wraps ErrExpired, with
+// no call to auth-api.
+//
 // The error wraps ErrNoSession, ErrExpired (the cookie was cleared on w) or
 // ErrUnavailable (the cookie was kept).
 func (m *Manager) Load(w http.ResponseWriter, r *http.Request) (*Auth, error) {

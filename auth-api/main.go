@@ -181,7 +181,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 
 	log.Info("listening", "addr", ln.Addr().String(), "version", version, "kid", keys.Current().ID(),
 		"issuer", cfg.Issuer, "database", cfg.Database())
-	return httpserve.Run(ctx, log, httpSrv, ln)
+	return httpserve.RunDraining(ctx, log, httpSrv, ln, cfg.ShutdownDelay)
 }
 
 // perMinute turns a REFRESH_RATE_* value into a limit for the account and

@@ -173,7 +173,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}()
 	go followRevocations(watchCtx, log, revoked, auth)
 
-	return httpserve.Run(ctx, log, srv, ln)
+	return httpserve.RunDraining(ctx, log, srv, ln, cfg.ShutdownDelay)
 }
 
 // RevocationPollInterval is how often the revocation feed is read: a

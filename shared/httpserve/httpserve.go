@@ -52,16 +52,36 @@ func New(log *slog.Logger, h http.Handler, cfg Config) *http.Server {
 	}
 }
 
+// MaxShutdownDelay bounds SHUTDOWN_DELAY.
+const MaxShutdownDelay = 30 * time.Second
+
 // Run serves srv on ln until ctx is done, then shuts srv down, giving
 // in-flight requests up to ShutdownTimeout. It returns the error that
 // stopped serving early, the shutdown error, or nil after a clean stop.
 func Run(ctx context.Context, log *slog.Logger, srv *http.Server, ln net.Listener) error {
+	return RunDraining(ctx, log, srv, ln, 0)
+}
+
+// RunDraining is Run that goes on accepting requests for delay after ctx is
+// done before it shuts down (SHUTDOWN_DELAY): behind a load balancer that
+// learns of a stopping replica a moment after the replica learns it (a
+// rolling update on Swarm or Kubernetes), requests that still arrive are
+// served instead of refused.
+func RunDraining(ctx context.Context, log *slog.Logger, srv *http.Server, ln net.Listener, delay time.Duration) error {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
+	}
+	if delay > 0 {
+		log.Info("draining", "delay_ms", delay.Milliseconds())
+		select {
+		case err := <-errc:
+			return fmt.Errorf("serve: %w", err)
+		case <-time.After(delay):
+		}
 	}
 	log.Info("shutting down")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)

@@ -140,3 +140,32 @@ func TestNewRefusesHugeHeaders(t *testing.T) {
 		})
 	}
 }
+
+func TestRunDrainingServesDuringTheDelay(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := New(slog.New(slog.DiscardHandler), http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "ok")
+	}), Config{})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- RunDraining(ctx, slog.New(slog.DiscardHandler), srv, ln, 500*time.Millisecond) }()
+	cancel()
+	// Within the delay a new connection is still served.
+	resp, err := http.Get("http://" + ln.Addr().String() + "/")
+	if err != nil {
+		t.Fatalf("request during the drain delay: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("got %d during the drain delay, want 200", resp.StatusCode)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if _, err := http.Get("http://" + ln.Addr().String() + "/"); err == nil {
+		t.Error("a request after shutdown was served")
+	}
+}

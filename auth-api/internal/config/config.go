@@ -49,6 +49,8 @@ type Config struct {
 	BootstrapUsername     string `env:"BOOTSTRAP_ADMIN_USERNAME"`
 	BootstrapPassword     string `env:"BOOTSTRAP_ADMIN_PASSWORD"`
 	InstanceName          string `env:"INSTANCE_NAME"` // sent as X-Instance when set
+	// ShutdownDelay: how long to go on serving after SIGTERM.
+	ShutdownDelay time.Duration `env:"SHUTDOWN_DELAY, default=0s"`
 
 	// Level is LOG_LEVEL parsed; DatabasePath is the SQLite file named by
 	// DATABASE_URL, empty when it names PostgreSQL; Hosts is ALLOWED_HOSTS
@@ -199,6 +201,9 @@ func (c *Config) validate() error {
 	}
 	if strings.TrimSpace(c.Issuer) == "" {
 		add("ISSUER is empty: leave it unset for the default auth-api, or name this service")
+	}
+	if c.ShutdownDelay < 0 || c.ShutdownDelay > httpserve.MaxShutdownDelay {
+		add("SHUTDOWN_DELAY=%s is out of range: use 0s to %s (e.g. 2s behind a load balancer)", c.ShutdownDelay, httpserve.MaxShutdownDelay)
 	}
 	if c.InstanceName != "" && !ValidInstanceName(c.InstanceName) {
 		add("INSTANCE_NAME=%q is not a plain name: use 1-128 letters, digits, '.', '_' or '-' (e.g. auth-api.2)", c.InstanceName)

@@ -11,6 +11,7 @@ import (
 	"net/netip"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/jwt-micro-system/shared/envfile"
 	"github.com/jwt-micro-system/shared/httpserve"
@@ -37,6 +38,8 @@ type Config struct {
 	AuthAPIURL        string   `env:"AUTH_API_URL, default=http://localhost:10000"`
 	CookieSecure      bool     `env:"COOKIE_SECURE, default=true"`
 	InstanceName      string   `env:"INSTANCE_NAME"` // sent as X-Instance when set
+	// ShutdownDelay: how long to go on serving after SIGTERM.
+	ShutdownDelay time.Duration `env:"SHUTDOWN_DELAY, default=0s"`
 }
 
 // Settings is a validated Config, in the types the service uses.
@@ -54,6 +57,7 @@ type Settings struct {
 	AuthAPIURL     *url.URL
 	CookieSecure   bool
 	InstanceName   string // empty when unset
+	ShutdownDelay  time.Duration
 }
 
 // MinMetricsTokenLen is the shortest METRICS_TOKEN accepted.
@@ -115,7 +119,11 @@ func (c Config) Validate() (*Settings, error) {
 		errs = append(errs, err)
 	}
 	s := &Settings{Keys: keys, Issuer: strings.TrimSpace(c.Issuer), Audience: strings.TrimSpace(c.Audience),
-		Port: c.Port, CookieSecure: c.CookieSecure, InstanceName: strings.TrimSpace(c.InstanceName)}
+		Port: c.Port, CookieSecure: c.CookieSecure, InstanceName: strings.TrimSpace(c.InstanceName),
+		ShutdownDelay: c.ShutdownDelay}
+	if c.ShutdownDelay < 0 || c.ShutdownDelay > httpserve.MaxShutdownDelay {
+		add("SHUTDOWN_DELAY=%s is out of range: use 0s to %s (e.g. 2s behind a load balancer)", c.ShutdownDelay, httpserve.MaxShutdownDelay)
+	}
 	if s.Issuer == "" {
 		s.Issuer = jwtauth.DefaultIssuer
 	}

@@ -9,6 +9,7 @@
 // Knobs (environment): LOAD_DURATION (each wrk run, default 10s),
 // LOAD_LOGIN_DURATION (the login run, default 20s), LOAD_ROUNDS (3),
 // LOAD_THREADS (2), LOAD_CONNECTIONS (32), LOAD_BCRYPT_COST (12),
+// LOAD_DATABASE_URL (auth-api's DATABASE_URL; default a SQLite file),
 // LOAD_STRICT (0).
 package main
 
@@ -124,7 +125,13 @@ func run(ctx context.Context, getenv func(string) string, out io.Writer) error {
 		return err
 	}
 	defer trivial.Stop(10 * time.Second)
-	st, err := servicetest.StartStack(bins, servicetest.StackOptions{Dir: dir, AuthEnv: map[string]string{"BCRYPT_COST": strconv.Itoa(cfg.cost)}})
+	authEnv := map[string]string{"BCRYPT_COST": strconv.Itoa(cfg.cost)}
+	if u := getenv("LOAD_DATABASE_URL"); u != "" {
+		// e.g. postgres://…: the same figures with auth-api on PostgreSQL.
+		authEnv["DATABASE_URL"] = u
+		fmt.Fprintln(out, "load: auth-api on the database LOAD_DATABASE_URL names")
+	}
+	st, err := servicetest.StartStack(bins, servicetest.StackOptions{Dir: dir, AuthEnv: authEnv})
 	if err != nil {
 		return err
 	}

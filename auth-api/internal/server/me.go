@@ -9,15 +9,19 @@ import (
 
 	"github.com/jwt-micro-system/auth-api/internal/account"
 	"github.com/jwt-micro-system/auth-api/internal/bruteforce"
+	"github.com/jwt-micro-system/shared/jwtauth"
 )
 
+// claimsJSONCacheSize bounds how many tokens' /me answers are kept.
+const claimsJSONCacheSize = 1024
+
 // handleMe answers with the verified claims of the bearer token, encoded
-// once per token (claimsJSON).
-func handleMe(cache *claimsJSON) gin.HandlerFunc {
+// once per token (jwtauth.ClaimsJSON, as gin's c.JSON writes them).
+func handleMe(cache *jwtauth.ClaimsJSON) gin.HandlerFunc {
 	noStore, contentType := []string{"no-store"}, []string{jsonContentType}
 	return func(c *gin.Context) {
 		st := stateOf(c)
-		body, err := cache.get(st.token, st.claims)
+		body, err := cache.Get(st.token, st.claims)
 		if err != nil {
 			fail(c, err)
 			return

@@ -3,11 +3,10 @@ package server
 import (
 	"net/http"
 	"strconv"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/jwt-micro-system/shared/bound"
 	"github.com/jwt-micro-system/shared/httpserve"
 	"github.com/jwt-micro-system/shared/jwtauth"
 	"github.com/prometheus/client_golang/prometheus"
@@ -28,7 +27,7 @@ type metrics struct {
 	// The observers of each label combination seen so far, bound once:
 	// a request pays one lock-free map lookup instead of prometheus'
 	// label hashing and locked lookups, and allocates nothing.
-	boundRequests *bound[requestKey, requestObservers]
+	boundRequests *bound.Cache[requestKey, requestObservers]
 }
 
 // requestKey is what a request is counted by: the method (one of a few
@@ -64,7 +63,7 @@ func newMetrics() *metrics {
 			Name: "auth_api_token_rejections_total", Help: "Access tokens refused, by reason.",
 		}, []string{"reason"}),
 	}
-	m.boundRequests = newBound(func(k requestKey) requestObservers {
+	m.boundRequests = bound.New(func(k requestKey) requestObservers {
 		code := strconv.Itoa(k.status)
 		return requestObservers{
 			requests: m.requests.WithLabelValues(k.method, k.route, code),
@@ -97,7 +96,7 @@ func (m *metrics) observeRequest(method, route string, status int, d time.Durati
 	case http.MethodOptions:
 		k.method = http.MethodOptions
 	}
-	o := m.boundRequests.get(k)
+	o := m.boundRequests.Get(k)
 	o.requests.Inc()
 	o.latency.Observe(d.Seconds())
 }
@@ -106,44 +105,6 @@ func (m *metrics) login(outcome string)   { m.logins.WithLabelValues(outcome).In
 func (m *metrics) refresh(outcome string) { m.refreshes.WithLabelValues(outcome).Inc() }
 func (m *metrics) tokenRejected(reason jwtauth.Reason) {
 	m.rejections.WithLabelValues(string(reason)).Inc()
-}
-
-// bound is a cache of values made once per key, for the observers bound
-// to label values. Reads are a lock-free map lookup; the rare additions
-// copy the map. Its keys come from bounded sets (routes, a few methods,
-// the status codes our handlers write, fixed outcome and reason strings),
-// so it stays small.
-type bound[K comparable, V any] struct {
-	mu   sync.Mutex // serialises additions
-	m    atomic.Pointer[map[K]V]
-	make func(K) V
-}
-
-func newBound[K comparable, V any](mk func(K) V) *bound[K, V] {
-	b := &bound[K, V]{make: mk}
-	b.m.Store(&map[K]V{})
-	return b
-}
-
-// get returns the value of k, making it on first use.
-func (b *bound[K, V]) get(k K) V {
-	if v, ok := (*b.m.Load())[k]; ok {
-		return v
-	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	old := *b.m.Load()
-	if v, ok := old[k]; ok {
-		return v
-	}
-	v := b.make(k)
-	next := make(map[K]V, len(old)+1)
-	for key, val := range old {
-		next[key] = val
-	}
-	next[k] = v
-	b.m.Store(&next)
-	return v
 }
 
 func handleMetrics(m *metrics, token string) gin.HandlerFunc {

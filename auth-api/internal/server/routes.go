@@ -64,7 +64,7 @@ func addRoutes(r *gin.Engine, d routeDeps) {
 	r.POST("/token", handleToken(d.accounts, d.issuer, d.limiter, d.metrics, d.cfg.Now))
 
 	authed := r.Group("/", requireToken(d.verifier, d.metrics))
-	authed.GET("/me", handleMe(newClaimsJSON(claimsJSONCacheSize)))
+	authed.GET("/me", handleMe(jwtauth.NewClaimsJSON(claimsJSONCacheSize, false)))
 	authed.POST("/me/password", handleChangePassword(d.accounts, d.limiter, d.cfg.Now))
 	authed.POST("/me/logout-all", handleLogoutAll(d.accounts))
 

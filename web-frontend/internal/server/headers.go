@@ -2,63 +2,9 @@ package server
 
 import (
 	"net/http"
-	"net/textproto"
+
+	"github.com/jwt-micro-system/shared/headerset"
 )
-
-// headerSet is a fixed set of response headers, canonicalised once when it
-// is built and written into every response by plain map assignment: no key
-// canonicalisation and no allocation per request.
-//
-// The value slices are shared by every response. Each has cap == len, so a
-// handler's Header().Add appends to a fresh copy, and Set or Del replace the
-// map entry; nothing writes into a shared slice.
-type headerSet struct {
-	keys   []string
-	values [][]string
-}
-
-// newHeaderSet returns the set of the key-value pairs kv.
-func newHeaderSet(kv ...string) headerSet {
-	var s headerSet
-	for i := 0; i+1 < len(kv); i += 2 {
-		s = s.with(kv[i], kv[i+1])
-	}
-	return s
-}
-
-// with returns a copy of s in which key has value (replacing an earlier
-// value of key); s itself is unchanged.
-func (s headerSet) with(key, value string) headerSet {
-	key = textproto.CanonicalMIMEHeaderKey(key)
-	out := headerSet{keys: make([]string, 0, len(s.keys)+1), values: make([][]string, 0, len(s.keys)+1)}
-	for i, k := range s.keys {
-		if k != key {
-			out.keys = append(out.keys, k)
-			out.values = append(out.values, s.values[i])
-		}
-	}
-	out.keys = append(out.keys, key)
-	out.values = append(out.values, []string{value}[:1:1])
-	return out
-}
-
-// apply writes the set into h.
-func (s headerSet) apply(h http.Header) {
-	for i, k := range s.keys {
-		h[k] = s.values[i]
-	}
-}
-
-// get returns the value of key in s ("" when absent), for tests.
-func (s headerSet) get(key string) string {
-	key = textproto.CanonicalMIMEHeaderKey(key)
-	for i, k := range s.keys {
-		if k == key {
-			return s.values[i][0]
-		}
-	}
-	return ""
-}
 
 // contentSecurityPolicy allows nothing but our own stylesheet, images and
 // one small script (local times, show-password, caps-lock: progressive
@@ -70,8 +16,8 @@ const contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 
 // responseHeaders returns the headers every response carries: the security
 // headers, no caching unless a handler says otherwise (static assets do),
 // and X-Instance when this replica has a name.
-func responseHeaders(opts Options) headerSet {
-	s := newHeaderSet(
+func responseHeaders(opts Options) headerset.Set {
+	s := headerset.New(
 		"Content-Security-Policy", contentSecurityPolicy,
 		"X-Content-Type-Options", "nosniff",
 		"Referrer-Policy", "same-origin",
@@ -81,19 +27,19 @@ func responseHeaders(opts Options) headerSet {
 		"Cache-Control", "no-store",
 	)
 	if opts.HSTS {
-		s = s.with("Strict-Transport-Security", hsts)
+		s = s.With("Strict-Transport-Security", hsts)
 	}
 	if opts.Instance != "" {
-		s = s.with("X-Instance", opts.Instance)
+		s = s.With("X-Instance", opts.Instance)
 	}
 	return s
 }
 
 // setHeaders writes hs into every response before the handler runs.
-func setHeaders(hs headerSet) func(http.Handler) http.Handler {
+func setHeaders(hs headerset.Set) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			hs.apply(w.Header())
+			hs.Apply(w.Header())
 			next.ServeHTTP(w, r)
 		})
 	}

@@ -11,39 +11,6 @@ import (
 	"github.com/jwt-micro-system/shared/jwtauth"
 )
 
-func TestHeaderSet(t *testing.T) {
-	s := newHeaderSet("x-one", "1", "X-Two", "2")
-	s2 := s.with("x-ONE", "uno").with("Strict-Transport-Security", "max-age=63072000")
-	for _, c := range []struct {
-		set       headerSet
-		key, want string
-	}{
-		{s, "X-One", "1"}, {s, "x-two", "2"}, {s, "Strict-Transport-Security", ""},
-		{s2, "X-One", "uno"}, {s2, "X-Two", "2"}, {s2, "strict-transport-security", "max-age=63072000"},
-	} {
-		if got := c.set.get(c.key); got != c.want {
-			t.Errorf("get(%q): got %q, want %q", c.key, got, c.want)
-		}
-	}
-	h := http.Header{}
-	s2.apply(h)
-	if got := h.Get("X-One"); got != "uno" {
-		t.Errorf("applied X-One: got %q, want uno", got)
-	}
-	// What handlers do to a response's headers never reaches the set,
-	// which every response shares.
-	h.Add("X-One", "more")
-	h.Set("X-Two", "changed")
-	h2 := http.Header{}
-	s2.apply(h2)
-	if got := h2.Values("X-One"); len(got) != 1 || got[0] != "uno" {
-		t.Errorf("after Add on one response, the next gets X-One %q, want [uno]", got)
-	}
-	if got := h2.Get("X-Two"); got != "2" {
-		t.Errorf("after Set on one response, the next gets X-Two %q, want 2", got)
-	}
-}
-
 func TestInstanceHeader(t *testing.T) {
 	for _, instance := range []string{"", "web-frontend.2"} {
 		e := newEnv(t, envConfig{})

@@ -3,12 +3,11 @@ package server
 import (
 	"net/http"
 	"strconv"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/jwt-micro-system/shared/bound"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -25,8 +24,8 @@ type Metrics struct {
 	// The observers of each label combination seen so far, bound once:
 	// a request pays one lock-free map lookup instead of prometheus'
 	// label hashing and locked lookups, and allocates nothing.
-	boundRequests *bound[requestKey, requestObservers]
-	boundSessions *bound[[2]string, prometheus.Counter]
+	boundRequests *bound.Cache[requestKey, requestObservers]
+	boundSessions *bound.Cache[[2]string, prometheus.Counter]
 }
 
 // requestKey is what a request is counted by: the method (one of a few
@@ -69,7 +68,7 @@ func NewMetrics() (*Metrics, error) {
 			Buckets: prometheus.DefBuckets,
 		}, []string{"route"}),
 	}
-	m.boundRequests = newBound(func(k requestKey) requestObservers {
+	m.boundRequests = bound.New(func(k requestKey) requestObservers {
 		route := (&chi.Context{RoutePatterns: k.parts[:k.n]}).RoutePattern()
 		if route == "" {
 			route = "unmatched"
@@ -80,7 +79,7 @@ func NewMetrics() (*Metrics, error) {
 			duration: m.duration.WithLabelValues(route),
 		}
 	})
-	m.boundSessions = newBound(func(k [2]string) prometheus.Counter {
+	m.boundSessions = bound.New(func(k [2]string) prometheus.Counter {
 		return m.sessions.WithLabelValues(k[0], k[1])
 	})
 	for _, c := range []prometheus.Collector{
@@ -103,7 +102,7 @@ func (m *Metrics) Handler() http.Handler {
 // Session counts one session check by outcome and reason; it is the
 // session.Manager's Observe hook.
 func (m *Metrics) Session(outcome, reason string) {
-	m.boundSessions.get([2]string{outcome, reason}).Inc()
+	m.boundSessions.Get([2]string{outcome, reason}).Inc()
 }
 
 // observeRequest counts a request that rc routed, and returns its route
@@ -128,46 +127,8 @@ func (m *Metrics) observeRequest(method string, rc *chi.Context, status int, d t
 			k.parts[0], k.n = rc.RoutePattern(), 1
 		}
 	}
-	o := m.boundRequests.get(k)
+	o := m.boundRequests.Get(k)
 	o.requests.Inc()
 	o.duration.Observe(d.Seconds())
 	return o.route
-}
-
-// bound is a cache of values made once per key, for the observers bound
-// to label values. Reads are a lock-free map lookup; the rare additions
-// copy the map. Its keys come from bounded sets (route patterns, a few
-// methods, the status codes our handlers write, fixed outcome and reason
-// strings), so it stays small.
-type bound[K comparable, V any] struct {
-	mu   sync.Mutex // serialises additions
-	m    atomic.Pointer[map[K]V]
-	make func(K) V
-}
-
-func newBound[K comparable, V any](mk func(K) V) *bound[K, V] {
-	b := &bound[K, V]{make: mk}
-	b.m.Store(&map[K]V{})
-	return b
-}
-
-// get returns the value of k, making it on first use.
-func (b *bound[K, V]) get(k K) V {
-	if v, ok := (*b.m.Load())[k]; ok {
-		return v
-	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	old := *b.m.Load()
-	if v, ok := old[k]; ok {
-		return v
-	}
-	v := b.make(k)
-	next := make(map[K]V, len(old)+1)
-	for key, val := range old {
-		next[key] = val
-	}
-	next[k] = v
-	b.m.Store(&next)
-	return v
 }

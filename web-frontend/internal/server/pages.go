@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jwt-micro-system/shared/jwtauth"
 	"github.com/jwt-micro-system/web-frontend/internal/session"
 )
 
@@ -171,12 +172,16 @@ func handleSessionEnded(codec *session.Codec, now func() time.Time) http.Handler
 	}
 }
 
-// handleAPIMe returns the verified claims as JSON.
-func handleAPIMe(cache *claimsJSON) http.HandlerFunc {
+// claimsJSONCacheSize bounds how many tokens' /api/me answers are kept.
+const claimsJSONCacheSize = 1024
+
+// handleAPIMe returns the verified claims as JSON, encoded once per token
+// (jwtauth.ClaimsJSON, with the trailing newline writeJSON writes).
+func handleAPIMe(cache *jwtauth.ClaimsJSON) http.HandlerFunc {
 	contentType := []string{jsonContentType}
 	return func(w http.ResponseWriter, r *http.Request) {
 		a, _ := authFrom(r.Context())
-		body, err := cache.get(a.token, a.claims)
+		body, err := cache.Get(a.token, a.claims)
 		if err != nil {
 			writeAPIError(w, err)
 			return

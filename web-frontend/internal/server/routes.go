@@ -7,6 +7,7 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
 	"github.com/jwt-micro-system/shared/httpserve"
+	"github.com/jwt-micro-system/shared/jwtauth"
 )
 
 // routes is the one place that lists every route and its middleware.
@@ -55,7 +56,7 @@ func routes(log *slog.Logger, opts Options, d Deps) http.Handler {
 		r.Use(requireSession(apiMode, d.Verifier, d.Sessions, d.Metrics, rd))
 		r.NotFound(handleAPIError(errNotFound))
 		r.MethodNotAllowed(handleAPIError(errMethod))
-		r.Get("/me", handleAPIMe(newClaimsJSON(claimsJSONCacheSize)))
+		r.Get("/me", handleAPIMe(jwtauth.NewClaimsJSON(claimsJSONCacheSize, true)))
 	})
 	return r
 }

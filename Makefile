@@ -11,6 +11,8 @@ STATICCHECK := $(shell $(GO) env GOPATH)/bin/staticcheck
 BENCHTIME   ?= 1s
 BENCHCOUNT  ?= 1
 FUZZTIME    ?= 60s
+# Allowed RSS growth between the soak's first and last window (0.10: 10 %).
+SOAK_MAX_RSS_GROWTH ?= 0.10
 
 .DEFAULT_GOAL := help
 .PHONY: help build test lint bench fuzz clean tools load soak
@@ -52,7 +54,7 @@ SOAK_DURATION ?= 2m
 SOAK_WORKERS  ?= 8
 
 soak: ## mixed load on loopback for SOAK_DURATION (default 2m): no 5xx, nothing lost, flat RSS
-	$(GO) run ./loadtest/cmd/soak -duration $(SOAK_DURATION) -workers $(SOAK_WORKERS)
+	$(GO) run ./loadtest/cmd/soak -duration $(SOAK_DURATION) -workers $(SOAK_WORKERS) -max-rss-growth $(SOAK_MAX_RSS_GROWTH)
 
 clean: ## remove build output; stop the stack and remove the images it made (the database volume stays)
 	rm -rf $(BIN)

@@ -32,7 +32,7 @@ import (
 	"github.com/jwt-micro-system/shared/revocation"
 	"github.com/jwt-micro-system/web-frontend/internal/authclient"
 	"github.com/jwt-micro-system/web-frontend/internal/config"
-	"github.com/jwt-micro-system/web-frontend/internal/requestid"
+	"github.com/jwt-micro-system/shared/requestid"
 	"github.com/jwt-micro-system/web-frontend/internal/server"
 	"github.com/jwt-micro-system/web-frontend/internal/session"
 )

@@ -2,8 +2,6 @@ package server
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -13,6 +11,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/jwt-micro-system/shared/jwtauth"
+	"github.com/jwt-micro-system/shared/requestid"
 
 	"github.com/jwt-micro-system/auth-api/internal/account"
 )
@@ -45,34 +44,16 @@ func stateOf(c *gin.Context) *requestState {
 	return st
 }
 
-// requestID gives every request an id: the caller's X-Request-Id when it is
-// 1-64 characters of [A-Za-z0-9._-], a random one otherwise. It is echoed
+// requestID gives every request an id (requestid.Of: the caller's
+// X-Request-Id when requestid.Valid, a random one otherwise). It is echoed
 // in the response and attached to every log line of the request.
 func requestID(log *slog.Logger) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id := c.GetHeader("X-Request-Id")
-		if !plainID(id) {
-			var b [8]byte
-			_, _ = rand.Read(b[:])
-			id = hex.EncodeToString(b[:])
-		}
-		c.Writer.Header()["X-Request-Id"] = []string{id} // canonical already
+		id := requestid.Of(c.Request)
+		c.Writer.Header()[requestid.Header] = []string{id} // canonical already
 		c.Set(stateKey{}, &requestState{id: id, base: log})
 		c.Next()
 	}
-}
-
-func plainID(id string) bool {
-	if id == "" || len(id) > 64 {
-		return false
-	}
-	for i := 0; i < len(id); i++ {
-		c := id[i]
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.') {
-			return false
-		}
-	}
-	return true
 }
 
 // requestLogger returns the request's logger (with its request id).
@@ -82,7 +63,7 @@ func requestLogger(c *gin.Context) *slog.Logger {
 		if st.base == nil {
 			return slog.Default()
 		}
-		st.log = st.base.With("request_id", st.id)
+		st.log = st.base.With(requestid.LogKey, st.id)
 	}
 	return st.log
 }

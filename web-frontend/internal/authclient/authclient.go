@@ -22,7 +22,7 @@ import (
 	"github.com/jwt-micro-system/shared/clientaddr"
 	"github.com/jwt-micro-system/shared/revocation"
 	"github.com/jwt-micro-system/shared/secretkey"
-	"github.com/jwt-micro-system/web-frontend/internal/requestid"
+	"github.com/jwt-micro-system/shared/requestid"
 )
 
 // Errors that classify a failed call; test with errors.Is.

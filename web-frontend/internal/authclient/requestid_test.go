@@ -5,7 +5,7 @@ import (
 	"net/http"
 	"testing"
 
-	"github.com/jwt-micro-system/web-frontend/internal/requestid"
+	"github.com/jwt-micro-system/shared/requestid"
 )
 
 // Every call carries the request id of the context it is made with, so one

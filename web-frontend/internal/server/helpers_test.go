@@ -26,7 +26,7 @@ import (
 	"github.com/jwt-micro-system/shared/servicetest"
 	"github.com/jwt-micro-system/web-frontend/internal/authclient"
 	"github.com/jwt-micro-system/web-frontend/internal/config"
-	"github.com/jwt-micro-system/web-frontend/internal/requestid"
+	"github.com/jwt-micro-system/shared/requestid"
 	"github.com/jwt-micro-system/web-frontend/internal/session"
 )
 

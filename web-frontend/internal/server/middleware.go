@@ -11,7 +11,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"github.com/jwt-micro-system/shared/jwtauth"
-	"github.com/jwt-micro-system/web-frontend/internal/requestid"
+	"github.com/jwt-micro-system/shared/requestid"
 	"github.com/jwt-micro-system/web-frontend/internal/session"
 )
 

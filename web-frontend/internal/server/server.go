@@ -16,7 +16,7 @@ import (
 
 	"github.com/jwt-micro-system/shared/secretkey"
 	"github.com/jwt-micro-system/web-frontend/internal/authclient"
-	"github.com/jwt-micro-system/web-frontend/internal/requestid"
+	"github.com/jwt-micro-system/shared/requestid"
 	"github.com/jwt-micro-system/web-frontend/internal/session"
 )
 

@@ -2,7 +2,7 @@
 // logs of both services: accepted from an incoming X-Request-Id when it is
 // 1-64 characters of [A-Za-z0-9._-], generated otherwise, echoed in the
 // response, attached to every log line written with the request's context,
-// and sent on to auth-api by authclient.
+// and sent on to auth-api by web-frontend's authclient. Both services use it.
 package requestid
 
 import (

@@ -29,10 +29,10 @@ import (
 	"github.com/jwt-micro-system/shared/healthprobe"
 	"github.com/jwt-micro-system/shared/httpserve"
 	"github.com/jwt-micro-system/shared/jwtauth"
+	"github.com/jwt-micro-system/shared/requestid"
 	"github.com/jwt-micro-system/shared/revocation"
 	"github.com/jwt-micro-system/web-frontend/internal/authclient"
 	"github.com/jwt-micro-system/web-frontend/internal/config"
-	"github.com/jwt-micro-system/shared/requestid"
 	"github.com/jwt-micro-system/web-frontend/internal/server"
 	"github.com/jwt-micro-system/web-frontend/internal/session"
 )

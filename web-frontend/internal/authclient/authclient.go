@@ -20,9 +20,9 @@ import (
 	"time"
 
 	"github.com/jwt-micro-system/shared/clientaddr"
+	"github.com/jwt-micro-system/shared/requestid"
 	"github.com/jwt-micro-system/shared/revocation"
 	"github.com/jwt-micro-system/shared/secretkey"
-	"github.com/jwt-micro-system/shared/requestid"
 )
 
 // Errors that classify a failed call; test with errors.Is.

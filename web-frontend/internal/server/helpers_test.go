@@ -22,11 +22,11 @@ import (
 	"github.com/jwt-micro-system/shared/clientaddr"
 	"github.com/jwt-micro-system/shared/jwtauth"
 
+	"github.com/jwt-micro-system/shared/requestid"
 	"github.com/jwt-micro-system/shared/secretkey"
 	"github.com/jwt-micro-system/shared/servicetest"
 	"github.com/jwt-micro-system/web-frontend/internal/authclient"
 	"github.com/jwt-micro-system/web-frontend/internal/config"
-	"github.com/jwt-micro-system/shared/requestid"
 	"github.com/jwt-micro-system/web-frontend/internal/session"
 )
 

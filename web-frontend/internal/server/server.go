@@ -14,9 +14,9 @@ import (
 	"github.com/jwt-micro-system/shared/httpserve"
 	"github.com/jwt-micro-system/shared/jwtauth"
 
+	"github.com/jwt-micro-system/shared/requestid"
 	"github.com/jwt-micro-system/shared/secretkey"
 	"github.com/jwt-micro-system/web-frontend/internal/authclient"
-	"github.com/jwt-micro-system/shared/requestid"
 	"github.com/jwt-micro-system/web-frontend/internal/session"
 )
 

@@ -64,7 +64,7 @@ clean: ## remove build output; stop the stack and remove the images it made (the
 		echo "clean: no Docker engine answers: no images to remove"; \
 	fi
 
-# ---- Docker Compose stack (scripts/*.sh; v2 plugin or docker-compose v1) ----
+# ---- Docker Compose stack (scripts/*.sh, loadtest/cmd/image; compose v2 plugin or docker-compose v1) ----
 .PHONY: up down logs e2e builder-image
 
 up: ## check Docker, builder image (offline one if no registry), .env (fresh secrets), compose up --build
@@ -77,7 +77,7 @@ logs: ## follow the stack's logs
 	@scripts/compose.sh logs -f --tail=100
 
 builder-image: ## make the offline Go builder image from the host toolchain; prints its tag
-	@scripts/builder-image.sh
+	@$(GO) run ./loadtest/cmd/image builder
 
 e2e: ## build the images offline, run the stack in containers and drive it over HTTP (SKIP_E2E=1 without Docker)
 	@scripts/e2e.sh

@@ -14,7 +14,7 @@ fi
 if ! require_docker 2>/dev/null && [[ "${SKIP_E2E:-0}" == 1 ]]; then echo "e2e: SKIPPED (SKIP_E2E=1): no Docker engine"; exit 0; fi
 require_docker || { echo "e2e: needs a Docker engine; SKIP_E2E=1 skips explicitly" >&2; exit 1; }
 read -r -a compose <<<"$(compose_cmd)"
-go_image=${GO_IMAGE:-$(scripts/builder-image.sh)}
+go_image=${GO_IMAGE:-$(go run ./loadtest/cmd/image builder)}
 # The stack sees only $env: shell variables would win over it.
 unset SECRET_KEY SECRET_KEY_PREVIOUS ISSUER JWT_AUDIENCE LOG_LEVEL TRUSTED_PROXIES ACCESS_TOKEN_TTL REFRESH_TOKEN_TTL \
 	BCRYPT_COST BOOTSTRAP_ADMIN_USERNAME BOOTSTRAP_ADMIN_PASSWORD COOKIE_SECURE PUBLISH_ADDRESS AUTH_API_PUBLISHED_PORT \

@@ -24,7 +24,7 @@ env="$tmp/env" pass=$(head -c 18 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')
 dc=("${compose[@]}" --env-file "$env" -p "$project" -f "$PWD/docker-compose.yml")
 cleanup() {
 	local rc=$?
-	[[ $rc != 0 ]] && { "${dc[@]}" ps; "${dc[@]}" logs --no-color --tail=60; } || true
+	if [[ $rc != 0 ]]; then "${dc[@]}" ps || true; "${dc[@]}" logs --no-color --tail=60 || true; fi
 	if [[ "${E2E_KEEP:-0}" == 1 ]]; then echo "E2E_KEEP=1: remove with ${dc[*]} down -v"; else
 		"${dc[@]}" down -v --remove-orphans --timeout 5 >/dev/null 2>&1 || echo "e2e: tear-down of $project failed" >&2
 		rm -rf "$tmp"; fi

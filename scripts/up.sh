@@ -40,7 +40,7 @@ try_pull() {
 	return 1
 }
 
-GO_IMAGE=${GO_IMAGE:-$( [[ -f .env ]] && env_value .env GO_IMAGE || true)}
+if [[ -z "${GO_IMAGE:-}" && -f .env ]]; then GO_IMAGE=$(env_value .env GO_IMAGE); fi
 GO_IMAGE=${GO_IMAGE:-golang:1.26-bookworm}
 why=""
 if [[ "${OFFLINE:-0}" == 1 ]]; then

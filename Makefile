@@ -7,7 +7,8 @@ BIN         := bin
 VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS     := -s -w -X main.version=$(VERSION)
 STATICCHECK_VERSION := v0.8.2
-STATICCHECK := $(shell $(GO) env GOPATH)/bin/staticcheck
+# (stderr dropped: make up must not open with "go: not found" on a machine without Go)
+STATICCHECK := $(shell $(GO) env GOPATH 2>/dev/null)/bin/staticcheck
 BENCHTIME   ?= 1s
 BENCHCOUNT  ?= 1
 FUZZTIME    ?= 60s

@@ -91,7 +91,7 @@ func buildImages(ctx context.Context, getenv func(string) string, tag string, lo
 	}
 	builder := getenv("GO_IMAGE")
 	if builder == "" {
-		opts := images.Options{Root: root, Repo: getenv("GO_BUILDER_REPO"), Log: os.Stderr}
+		opts := images.Options{Root: root, Repo: getenv("GO_BUILDER_REPO"), Log: log}
 		if builder, err = images.Builder(ctx, opts); err != nil {
 			return nil, err
 		}
@@ -109,7 +109,7 @@ func buildImages(ctx context.Context, getenv func(string) string, tag string, lo
 		built[svc] = img
 	}
 	pg, err := images.Postgres(ctx, images.PostgresOptions{
-		Options: images.Options{Root: root, Repo: getenv("POSTGRES_IMAGE_REPO"), Log: os.Stderr},
+		Options: images.Options{Root: root, Repo: getenv("POSTGRES_IMAGE_REPO"), Log: log},
 		Mirror:  getenv("DEBIAN_MIRROR"),
 	})
 	if err != nil {

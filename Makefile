@@ -7,7 +7,8 @@ BIN         := bin
 VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS     := -s -w -X main.version=$(VERSION)
 STATICCHECK_VERSION := v0.8.2
-STATICCHECK := $(shell $(GO) env GOPATH)/bin/staticcheck
+# (stderr dropped: make up must not open with "go: not found" on a machine without Go)
+STATICCHECK := $(shell $(GO) env GOPATH 2>/dev/null)/bin/staticcheck
 BENCHTIME   ?= 1s
 BENCHCOUNT  ?= 1
 FUZZTIME    ?= 60s
@@ -64,7 +65,7 @@ clean: ## remove build output; stop the stack and remove the images it made (the
 		echo "clean: no Docker engine answers: no images to remove"; \
 	fi
 
-# ---- Docker Compose stack (scripts/*.sh; v2 plugin or docker-compose v1) ----
+# ---- Docker Compose stack (scripts/*.sh, loadtest/cmd/image; compose v2 plugin or docker-compose v1) ----
 .PHONY: up down logs e2e builder-image
 
 up: ## check Docker, builder image (offline one if no registry), .env (fresh secrets), compose up --build
@@ -77,7 +78,7 @@ logs: ## follow the stack's logs
 	@scripts/compose.sh logs -f --tail=100
 
 builder-image: ## make the offline Go builder image from the host toolchain; prints its tag
-	@scripts/builder-image.sh
+	@$(GO) run ./loadtest/cmd/image builder
 
 e2e: ## build the images offline, run the stack in containers and drive it over HTTP (SKIP_E2E=1 without Docker)
 	@scripts/e2e.sh

@@ -62,7 +62,7 @@ remove() {
 }
 # shellcheck disable=SC2086 # one reference or id per word
 remove $refs
-# shellcheck disable=SC2086
+# shellcheck disable=SC2046
 remove $(docker image ls -q --no-trunc --filter dangling=true --filter label=jwt-micro-system.image | sort -u)
 if ((kept > 0)); then
 	echo "down: removed $removed image(s) of this project, kept $kept" >&2

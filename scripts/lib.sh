@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # lib.sh: helpers shared by the compose scripts. Source it; it sets nothing
 # but functions.
 

@@ -1,5 +1,5 @@
 #!/bin/bash
-# pg-entrypoint: the PostgreSQL image's start (scripts/postgres-image.sh).
+# pg-entrypoint: the PostgreSQL image's start (go run ./loadtest/cmd/image postgres).
 # On the first start it creates the cluster in $PGDATA (a volume) with the
 # user, password and database given below, then it runs the server in the
 # foreground on every address, with password (SCRAM) authentication for every

@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/jwt-micro-system/loadtest/internal/images"
 )
 
 // stateFile remembers what `swarm up` made, for `swarm down`. It holds the
@@ -75,22 +77,6 @@ func ensureSwarm(ctx context.Context, log io.Writer) (bool, error) {
 	return false, fmt.Errorf("this node's swarm state is %q: wait until it is active or inactive", state)
 }
 
-// script runs one of the repository's scripts and returns its last line of
-// output (the image tag the image scripts print).
-func script(ctx context.Context, name string) (string, error) {
-	cmd := exec.CommandContext(ctx, "bash", name)
-	cmd.Stderr = os.Stderr
-	out, err := cmd.Output()
-	if err != nil {
-		return "", fmt.Errorf("%s: %w", name, err)
-	}
-	l := lines(string(out))
-	if len(l) == 0 {
-		return "", fmt.Errorf("%s printed no image tag", name)
-	}
-	return l[len(l)-1], nil
-}
-
 // buildImages builds both service images and the PostgreSQL image, nothing
 // pulled: the builder is GO_IMAGE when set, else the offline one.
 func buildImages(ctx context.Context, getenv func(string) string, tag string, log io.Writer) (map[string]string, error) {
@@ -99,14 +85,18 @@ func buildImages(ctx context.Context, getenv func(string) string, tag string, lo
 		fmt.Fprintf(log, "swarm: using the images AUTH_API_IMAGE=%s WEB_FRONTEND_IMAGE=%s POSTGRES_IMAGE=%s\n", a, w, p)
 		return map[string]string{"auth-api": a, "web-frontend": w, "postgres": p}, nil
 	}
+	root, err := os.Getwd()
+	if err != nil {
+		return nil, err
+	}
 	builder := getenv("GO_IMAGE")
 	if builder == "" {
-		var err error
-		if builder, err = script(ctx, "scripts/builder-image.sh"); err != nil {
+		opts := images.Options{Root: root, Repo: getenv("GO_BUILDER_REPO"), Log: log}
+		if builder, err = images.Builder(ctx, opts); err != nil {
 			return nil, err
 		}
 	}
-	images := map[string]string{}
+	built := map[string]string{}
 	for _, svc := range []string{"auth-api", "web-frontend"} {
 		img := "jwt-micro-system/" + svc + ":" + tag
 		fmt.Fprintf(log, "swarm: building %s (builder %s)\n", img, builder)
@@ -116,14 +106,17 @@ func buildImages(ctx context.Context, getenv func(string) string, tag string, lo
 		if out, err := cmd.CombinedOutput(); err != nil {
 			return nil, fmt.Errorf("building %s: %w\n%s", img, err, out)
 		}
-		images[svc] = img
+		built[svc] = img
 	}
-	pg, err := script(ctx, "scripts/postgres-image.sh")
+	pg, err := images.Postgres(ctx, images.PostgresOptions{
+		Options: images.Options{Root: root, Repo: getenv("POSTGRES_IMAGE_REPO"), Log: log},
+		Mirror:  getenv("DEBIAN_MIRROR"),
+	})
 	if err != nil {
 		return nil, err
 	}
-	images["postgres"] = pg
-	return images, nil
+	built["postgres"] = pg
+	return built, nil
 }
 
 // newDeployment creates the secrets and deploys the stack; extra environment

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/jwt-micro-system/shared/jwtauth"
@@ -326,32 +327,39 @@ func mangle(f func(string) string) func(*harness, tokensOf) []*http.Cookie {
 }
 
 func TestConcurrentLoadsShareOneRefresh(t *testing.T) {
-	h := newHarness(t, Options{})
-	h.auth.gate = make(chan struct{})
-	ck := h.cookie(t, h.auth.pair())
-	h.clock.Advance(tokenTTL + time.Minute)
+	// In a synctest bubble, synctest.Wait returns once every request is
+	// blocked: one in the refresh call, the others waiting for its answer.
+	// (Waiting a fixed time instead, as this test once did, let a request
+	// arrive after the refresh had returned on a loaded machine; it then
+	// presented the rotated refresh token again, which the real auth-api
+	// answers within its reuse interval and this fake refuses.)
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness(t, Options{})
+		h.auth.gate = make(chan struct{})
+		ck := h.cookie(t, h.auth.pair())
+		h.clock.Advance(tokenTTL + time.Minute)
 
-	const n = 20
-	var wg sync.WaitGroup
-	errs := make([]error, n)
-	for i := range n {
-		wg.Go(func() { _, _, errs[i] = h.load(ck) })
-	}
-	// Let the requests pile up on the one refresh, then let it answer.
-	for h.auth.refreshes.Load() == 0 {
-		time.Sleep(time.Millisecond)
-	}
-	time.Sleep(10 * time.Millisecond)
-	close(h.auth.gate)
-	wg.Wait()
-	for i, err := range errs {
-		if err != nil {
-			t.Errorf("request %d: %v", i, err)
+		const n = 20
+		var wg sync.WaitGroup
+		errs := make([]error, n)
+		for i := range n {
+			wg.Go(func() { _, _, errs[i] = h.load(ck) })
 		}
-	}
-	if n := h.auth.refreshes.Load(); n != 1 {
-		t.Errorf("got %d refreshes, want 1", n)
-	}
+		synctest.Wait()
+		if got := h.auth.refreshes.Load(); got != 1 {
+			t.Errorf("with %d requests waiting: got %d refresh calls, want 1", n, got)
+		}
+		close(h.auth.gate)
+		wg.Wait()
+		for i, err := range errs {
+			if err != nil {
+				t.Errorf("request %d: %v", i, err)
+			}
+		}
+		if got := h.auth.refreshes.Load(); got != 1 {
+			t.Errorf("got %d refreshes, want 1", got)
+		}
+	})
 }
 
 // The Manager remembers no renewal: once the one shared refresh has

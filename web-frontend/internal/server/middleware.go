@@ -43,12 +43,27 @@ func recoverPanics(log *slog.Logger, rd *renderer) func(http.Handler) http.Handl
 // request (noteUser), and requireSession leaves the authentication in it
 // for the handlers behind it (authFrom). One allocation per request
 // carries all of it.
+//
+// It is also the request's context: it embeds the parent context and
+// answers Value(stateKey{}) with itself, which saves the request a
+// context.WithValue.
 type tracker struct {
 	http.ResponseWriter
+	context.Context
 	status int
 	user   string
 	authed bool
 	auth   authInfo
+	id     [1]string // the X-Request-Id value, without a slice of its own
+}
+
+// Value answers stateKey{} with the tracker; every other key goes to the
+// parent context.
+func (t *tracker) Value(key any) any {
+	if key == (stateKey{}) {
+		return t
+	}
+	return t.Context.Value(key)
 }
 
 // WriteHeader records the first final status; 1xx informational answers
@@ -105,9 +120,10 @@ func observe(log *slog.Logger, metrics *Metrics, trusted []netip.Prefix) func(ht
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			start := time.Now()
 			id := requestid.Of(r)
-			w.Header()[requestid.Header] = []string{id} // canonical already
-			t := &tracker{ResponseWriter: w}
-			r = r.WithContext(context.WithValue(requestid.NewContext(r.Context(), id), stateKey{}, t))
+			t := &tracker{ResponseWriter: w, id: [1]string{id}}
+			w.Header()[requestid.Header] = t.id[:] // canonical already
+			t.Context = requestid.NewContext(r.Context(), id)
+			r = r.WithContext(t)
 			next.ServeHTTP(t, r)
 			status := t.status
 			if status == 0 {

@@ -3,6 +3,7 @@ package server
 import (
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
@@ -20,8 +21,13 @@ func routes(log *slog.Logger, opts Options, d Deps) http.Handler {
 	r.Use(setHeaders(responseHeaders(opts)))
 	r.Use(crossOriginProtection(log, rd))
 	r.Use(middleware.GetHead)
-	r.NotFound(handleError(rd, errNotFound))
-	r.MethodNotAllowed(handleError(rd, errMethod))
+	// Under /api the answers are JSON, behind the same session check as
+	// the API's routes (so an unknown API path says 401 to a stranger).
+	// The API is not a mounted sub-router: a mount costs every API
+	// request a path rewrite and a path value.
+	api := requireSession(apiMode, d.Verifier, d.Sessions, d.Metrics, rd)
+	r.NotFound(byArea(api(handleAPIError(errNotFound)), handleError(rd, errNotFound)))
+	r.MethodNotAllowed(byArea(api(handleAPIError(errMethod)), handleError(rd, errMethod)))
 
 	// Open to everyone: health, metrics, static assets, the login flow.
 	r.Get("/healthz", handleHealthz())
@@ -52,11 +58,20 @@ func routes(log *slog.Logger, opts Options, d Deps) http.Handler {
 	})
 
 	// JSON API: a session cookie or a bearer token; without one, 401 JSON.
-	r.Route("/api", func(r chi.Router) {
-		r.Use(requireSession(apiMode, d.Verifier, d.Sessions, d.Metrics, rd))
-		r.NotFound(handleAPIError(errNotFound))
-		r.MethodNotAllowed(handleAPIError(errMethod))
-		r.Get("/me", handleAPIMe(jwtauth.NewClaimsJSON(claimsJSONCacheSize, true)))
+	r.Group(func(r chi.Router) {
+		r.Use(api)
+		r.Get("/api/me", handleAPIMe(jwtauth.NewClaimsJSON(claimsJSONCacheSize, true)))
 	})
 	return r
+}
+
+// byArea sends requests for /api and below to api, the others to pages.
+func byArea(api, pages http.Handler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if p := r.URL.Path; p == "/api" || strings.HasPrefix(p, "/api/") {
+			api.ServeHTTP(w, r)
+			return
+		}
+		pages.ServeHTTP(w, r)
+	}
 }

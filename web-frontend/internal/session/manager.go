@@ -256,18 +256,22 @@ var errTwoSessions = fmt.Errorf("%w: more than one session cookie", ErrInvalid)
 // under a more specific path, to log the victim into the planter's
 // account), and which one the browser sends first is not ours to guess.
 func (m *Manager) cookie(r *http.Request) (s Session, ok bool, err error) {
-	cookies := r.CookiesNamed(m.codec.Name())
 	err = ErrInvalid
-	opened := 0
-	for i, ck := range cookies {
-		if i == maxCookies {
-			break
+	opened, seen := 0, 0
+	it := newCookieIter(r.Header, m.codec.Name())
+	for v, more := it.next(); more && seen < maxCookies; v, more = it.next() {
+		one, known := m.opened.get(v)
+		if !known && !validCookieValue(v) {
+			continue // net/http would not have read it either
 		}
-		if ck.Value == "" {
+		if seen++; v == "" {
 			continue
 		}
 		ok = true
-		one, derr := m.open(ck.Value)
+		var derr error
+		if !known {
+			one, derr = m.decode(v)
+		}
 		if derr != nil {
 			continue
 		}
@@ -282,12 +286,9 @@ func (m *Manager) cookie(r *http.Request) (s Session, ok bool, err error) {
 	return Session{}, ok, err
 }
 
-// open decodes a cookie value, from the cache of opened cookies when it
-// opened before.
-func (m *Manager) open(value string) (Session, error) {
-	if s, ok := m.opened.get(value); ok {
-		return s, nil
-	}
+// decode opens a cookie value that is not in the cache of opened cookies,
+// and remembers it when it opens.
+func (m *Manager) decode(value string) (Session, error) {
 	s, err := m.codec.Decode(value)
 	if err == nil {
 		m.opened.put(value, s)

@@ -33,6 +33,7 @@ import (
 	"github.com/jwt-micro-system/shared/revocation"
 	"github.com/jwt-micro-system/web-frontend/internal/authclient"
 	"github.com/jwt-micro-system/web-frontend/internal/config"
+	"github.com/jwt-micro-system/web-frontend/internal/metrics"
 	"github.com/jwt-micro-system/web-frontend/internal/server"
 	"github.com/jwt-micro-system/web-frontend/internal/session"
 )
@@ -111,7 +112,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err != nil {
 		return err
 	}
-	metrics, err := server.NewMetrics()
+	metrics, err := metrics.NewMetrics()
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"net/netip"
 
 	"github.com/jwt-micro-system/web-frontend/internal/authclient"
+	"github.com/jwt-micro-system/web-frontend/internal/clientip"
 	"github.com/jwt-micro-system/web-frontend/internal/session"
 )
 
@@ -119,7 +120,7 @@ func handleChangePassword(log *slog.Logger, rd *renderer, auth AuthAPI, sessions
 
 		// This session's refresh token is revoked now: continue it with a
 		// fresh sign-in. Should that fail, the user signs in by hand.
-		tokens, err := auth.Login(actx, user, next, clientIP(r, trusted))
+		tokens, err := auth.Login(actx, user, next, clientip.Of(r, trusted))
 		if err == nil {
 			_, err = sessions.Start(w, tokens)
 		}

@@ -27,6 +27,7 @@ import (
 	"github.com/jwt-micro-system/shared/servicetest"
 	"github.com/jwt-micro-system/web-frontend/internal/authclient"
 	"github.com/jwt-micro-system/web-frontend/internal/config"
+	"github.com/jwt-micro-system/web-frontend/internal/metrics"
 	"github.com/jwt-micro-system/web-frontend/internal/session"
 )
 
@@ -407,7 +408,7 @@ func newEnv(tb testing.TB, cfg envConfig) *env {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	metrics, err := NewMetrics()
+	mets, err := metrics.NewMetrics()
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -424,13 +425,13 @@ func newEnv(tb testing.TB, cfg envConfig) *env {
 	if err := auth.UseKeys(e.keys); err != nil {
 		tb.Fatal(err)
 	}
-	e.sessions, err = session.NewManager(e.log, e.codec, e.verifier, auth, session.Options{Now: clk.fn(), Observe: metrics.Session})
+	e.sessions, err = session.NewManager(e.log, e.codec, e.verifier, auth, session.Options{Now: clk.fn(), Observe: mets.Session})
 	if err != nil {
 		tb.Fatal(err)
 	}
 	e.deps = Deps{
 		Verifier: e.verifier, Sessions: e.sessions, Auth: auth, Pages: pages,
-		Static: os.DirFS("../../static"), Metrics: metrics, Now: clk.fn(),
+		Static: os.DirFS("../../static"), Metrics: mets, Now: clk.fn(),
 	}
 	e.rd = &renderer{log: e.log, pages: pages, version: "test", sessions: e.sessions}
 	e.h = NewServer(e.log, e.opts, e.deps)

@@ -12,6 +12,8 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/jwt-micro-system/shared/jwtauth"
 	"github.com/jwt-micro-system/shared/requestid"
+	"github.com/jwt-micro-system/web-frontend/internal/clientip"
+	"github.com/jwt-micro-system/web-frontend/internal/metrics"
 	"github.com/jwt-micro-system/web-frontend/internal/session"
 )
 
@@ -115,7 +117,7 @@ func noteUser(ctx context.Context, user string) {
 // blow up the metric labels). The path is logged, never the query or any
 // header, so tokens stay out of the logs. When the log level leaves a
 // request out, logging it costs a level check and allocates nothing.
-func observe(log *slog.Logger, metrics *Metrics, trusted []netip.Prefix) func(http.Handler) http.Handler {
+func observe(log *slog.Logger, m *metrics.Metrics, trusted []netip.Prefix) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			start := time.Now()
@@ -130,7 +132,7 @@ func observe(log *slog.Logger, metrics *Metrics, trusted []netip.Prefix) func(ht
 				status = http.StatusOK
 			}
 			elapsed := time.Since(start)
-			route := metrics.observeRequest(r.Method, chi.RouteContext(r.Context()), status, elapsed)
+			route := m.ObserveRequest(r.Method, chi.RouteContext(r.Context()), status, elapsed)
 			if route == "/healthz" || route == "/metrics" {
 				return // probes and scrapes would drown the log
 			}
@@ -154,7 +156,7 @@ func observe(log *slog.Logger, metrics *Metrics, trusted []netip.Prefix) func(ht
 				slog.String("route", route),
 				slog.Int("status", status),
 				slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000),
-				slog.String("client_ip", clientIP(r, trusted)),
+				slog.String("client_ip", clientip.Of(r, trusted)),
 			}
 			if t.user != "" {
 				attrs = append(attrs, slog.String("user", t.user))
@@ -207,7 +209,7 @@ func authFrom(ctx context.Context) (*authInfo, bool) {
 // session cookie (renewed silently by the Manager when its access token has
 // expired) or, in apiMode, an Authorization: Bearer token. It runs behind
 // observe, whose tracker keeps the result.
-func requireSession(mode authMode, verifier *jwtauth.Verifier, sessions *session.Manager, metrics *Metrics, rd *renderer) func(http.Handler) http.Handler {
+func requireSession(mode authMode, verifier *jwtauth.Verifier, sessions *session.Manager, m *metrics.Metrics, rd *renderer) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			t, ok := trackerOf(r.Context())
@@ -220,14 +222,14 @@ func requireSession(mode authMode, verifier *jwtauth.Verifier, sessions *session
 				claims, err := verifier.Verify(tok)
 				if err != nil {
 					reason := string(jwtauth.ReasonOf(err))
-					metrics.Session("invalid", "bearer_"+reason)
+					m.Session("invalid", "bearer_"+reason)
 					// The reason is for the log; the client learns no more
 					// than that the token was refused.
 					rd.log.InfoContext(r.Context(), "bearer token refused", "reason", reason)
 					writeAPIError(w, fmt.Errorf("%w: %w", errBadBearer, err))
 					return
 				}
-				metrics.Session("ok", "bearer")
+				m.Session("ok", "bearer")
 				info = authInfo{claims: claims, token: tok, bearer: true}
 			} else {
 				a, err := sessions.Load(w, r)

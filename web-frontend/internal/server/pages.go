@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/jwt-micro-system/shared/jwtauth"
+	"github.com/jwt-micro-system/web-frontend/internal/clientip"
+	"github.com/jwt-micro-system/web-frontend/internal/nextpath"
 	"github.com/jwt-micro-system/web-frontend/internal/session"
 )
 
@@ -34,7 +36,7 @@ type loginView struct {
 // straight on to next.
 func handleLoginPage(rd *renderer, sessions *session.Manager) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		next := safeNext(r.URL.Query().Get("next"))
+		next := nextpath.Safe(r.URL.Query().Get("next"))
 		if sessions.Live(r) {
 			http.Redirect(w, r, next, http.StatusSeeOther)
 			return
@@ -70,7 +72,7 @@ func readLogin(w http.ResponseWriter, r *http.Request, v *loginView) (username, 
 		}
 		return "", "", fmt.Errorf("%w: %w", errBadForm, err)
 	}
-	v.Next = safeNext(r.PostForm.Get("next"))
+	v.Next = nextpath.Safe(r.PostForm.Get("next"))
 	username = strings.TrimSpace(r.PostForm.Get("username"))
 	password = r.PostForm.Get("password")
 	v.Username = username
@@ -126,7 +128,7 @@ func handleLogin(log *slog.Logger, rd *renderer, auth AuthAPI, sessions *session
 		}
 		actx, cancel := context.WithTimeout(ctx, authCallTimeout)
 		defer cancel()
-		tokens, err := auth.Login(actx, username, password, clientIP(r, trusted))
+		tokens, err := auth.Login(actx, username, password, clientip.Of(r, trusted))
 		if err != nil {
 			fail(err)
 			return

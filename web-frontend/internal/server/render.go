@@ -14,6 +14,7 @@ import (
 
 	"github.com/jwt-micro-system/shared/jwtauth"
 	"github.com/jwt-micro-system/web-frontend/internal/i18n"
+	"github.com/jwt-micro-system/web-frontend/internal/nextpath"
 	"github.com/jwt-micro-system/web-frontend/internal/session"
 )
 
@@ -164,7 +165,7 @@ func (rd *renderer) fail(w http.ResponseWriter, r *http.Request, err error) {
 		q := url.Values{}
 		if r.Method == http.MethodGet || r.Method == http.MethodHead {
 			if next := r.URL.RequestURI(); next != "/" {
-				q.Set("next", safeNext(next))
+				q.Set("next", nextpath.Safe(next))
 			}
 		}
 		if !errors.Is(err, session.ErrNoSession) {

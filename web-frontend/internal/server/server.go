@@ -17,6 +17,7 @@ import (
 	"github.com/jwt-micro-system/shared/requestid"
 	"github.com/jwt-micro-system/shared/secretkey"
 	"github.com/jwt-micro-system/web-frontend/internal/authclient"
+	"github.com/jwt-micro-system/web-frontend/internal/metrics"
 	"github.com/jwt-micro-system/web-frontend/internal/session"
 )
 
@@ -69,7 +70,7 @@ type Deps struct {
 	Auth     AuthAPI
 	Pages    *Pages
 	Static   fs.FS // the files served under /static/
-	Metrics  *Metrics
+	Metrics  *metrics.Metrics
 	// Now is the clock; time.Now when nil. Tests share one fake clock
 	// between the Verifier, the session Manager and the server.
 	Now func() time.Time

@@ -34,6 +34,7 @@ import (
 	"github.com/jwt-micro-system/web-frontend/internal/authclient"
 	"github.com/jwt-micro-system/web-frontend/internal/config"
 	"github.com/jwt-micro-system/web-frontend/internal/metrics"
+	"github.com/jwt-micro-system/web-frontend/internal/pages"
 	"github.com/jwt-micro-system/web-frontend/internal/server"
 	"github.com/jwt-micro-system/web-frontend/internal/session"
 )
@@ -104,7 +105,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err := auth.UseKeys(cfg.Keys); err != nil {
 		return err
 	}
-	pages, err := server.ParsePages(assets)
+	pages, err := pages.Parse(assets)
 	if err != nil {
 		return err
 	}

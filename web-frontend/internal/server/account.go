@@ -9,6 +9,7 @@ import (
 
 	"github.com/jwt-micro-system/web-frontend/internal/authclient"
 	"github.com/jwt-micro-system/web-frontend/internal/clientip"
+	"github.com/jwt-micro-system/web-frontend/internal/pages"
 	"github.com/jwt-micro-system/web-frontend/internal/session"
 )
 
@@ -27,27 +28,23 @@ const (
 	fieldResetPassword = "password"
 )
 
-type accountView struct {
-	Password formState
-}
-
 // handleAccount shows the account page: who you are, the password form and
 // "Sign out everywhere".
 func handleAccount(rd *renderer) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		p := accountPage(rd, r)
 		if r.URL.Query().Get("done") == donePassword {
-			p.Flash = &flash{Kind: "info", Text: p.L["done_password"]}
+			p.Flash = &pages.Flash{Kind: "info", Text: p.L["done_password"]}
 		}
 		rd.render(w, r, http.StatusOK, "account", p)
 	}
 }
 
-func accountPage(rd *renderer, r *http.Request) *page {
+func accountPage(rd *renderer, r *http.Request) *pages.Page {
 	p := rd.page(r)
 	p.Title = p.L["account_title"]
 	p.Active = "account"
-	p.Account = &accountView{}
+	p.Account = &pages.Account{}
 	return p
 }
 
@@ -73,21 +70,21 @@ func handleChangePassword(log *slog.Logger, rd *renderer, auth AuthAPI, sessions
 		}
 		switch {
 		case current == "":
-			f.fail(fieldCurrent, p.L["err_current_missing"])
+			f.Fail(fieldCurrent, p.L["err_current_missing"])
 		case len(current) > maxPasswordLen:
-			f.fail(fieldCurrent, p.L["err_current_wrong"])
+			f.Fail(fieldCurrent, p.L["err_current_wrong"])
 		}
 		switch {
 		case next == "":
-			f.fail(fieldNew, p.L["err_new_missing"])
+			f.Fail(fieldNew, p.L["err_new_missing"])
 		case len(next) > maxPasswordLen:
-			f.fail(fieldNew, p.L["err_password_rule"])
+			f.Fail(fieldNew, p.L["err_password_rule"])
 		case again == "":
-			f.fail(fieldConfirmation, p.L["err_confirm_missing"])
+			f.Fail(fieldConfirmation, p.L["err_confirm_missing"])
 		case again != next:
-			f.fail(fieldConfirmation, p.L["err_confirm_differs"])
+			f.Fail(fieldConfirmation, p.L["err_confirm_differs"])
 		}
-		if f.failed() {
+		if f.Failed() {
 			show(http.StatusBadRequest)
 			return
 		}
@@ -96,20 +93,20 @@ func handleChangePassword(log *slog.Logger, rd *renderer, auth AuthAPI, sessions
 		defer cancel()
 		err := auth.ChangePassword(actx, a.token, current, next)
 		if field, msg, ok := ruleField(err, p.L, fieldNew); ok {
-			f.fail(field, msg)
+			f.Fail(field, msg)
 			show(http.StatusBadRequest)
 			return
 		}
 		switch {
 		case errors.Is(err, authclient.ErrForbidden):
 			log.InfoContext(ctx, "password change refused", "user", user, "reason", "wrong_current_password")
-			f.fail(fieldCurrent, p.L["err_current_wrong"])
+			f.Fail(fieldCurrent, p.L["err_current_wrong"])
 			show(http.StatusForbidden)
 			return
 		case errors.Is(err, authclient.ErrRateLimited):
 			pr := problemOf(err)
 			pr.setRetryAfter(w)
-			p.Flash = &flash{Kind: "error", Text: pr.message(p.L)}
+			p.Flash = &pages.Flash{Kind: "error", Text: pr.message(p.L)}
 			show(pr.status)
 			return
 		case err != nil:

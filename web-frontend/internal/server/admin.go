@@ -11,28 +11,9 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"github.com/jwt-micro-system/web-frontend/internal/authclient"
+	"github.com/jwt-micro-system/web-frontend/internal/pages"
 	"github.com/jwt-micro-system/web-frontend/internal/session"
 )
-
-type adminView struct {
-	Users []userRow
-	// Create is the create-user form; Reset the password form of the
-	// row named ResetUser, after a failed submit.
-	Create    formState
-	ResetUser string
-	Reset     formState
-	// Confirm is the user whose deletion is being confirmed; the page
-	// then shows only that question.
-	Confirm string
-}
-
-type userRow struct {
-	Username, Role string
-	Created        string
-	CreatedISO     string
-	Self           bool
-	ResetLabel     string
-}
 
 // requireAdmin lets only admins through; others get the 403 page.
 func requireAdmin(log *slog.Logger, rd *renderer) func(http.Handler) http.Handler {
@@ -51,7 +32,7 @@ func requireAdmin(log *slog.Logger, rd *renderer) func(http.Handler) http.Handle
 
 // adminPage fetches the users from auth-api with the admin's own token and
 // starts the admin page.
-func adminPage(w http.ResponseWriter, r *http.Request, rd *renderer, auth AuthAPI, sessions *session.Manager) (*page, error) {
+func adminPage(w http.ResponseWriter, r *http.Request, rd *renderer, auth AuthAPI, sessions *session.Manager) (*pages.Page, error) {
 	a, _ := authFrom(r.Context())
 	ctx, cancel := context.WithTimeout(r.Context(), authCallTimeout)
 	defer cancel()
@@ -62,28 +43,18 @@ func adminPage(w http.ResponseWriter, r *http.Request, rd *renderer, auth AuthAP
 	p := rd.page(r)
 	p.Title = p.L["admin_title"]
 	p.Active = "admin"
-	view := &adminView{Users: make([]userRow, 0, len(users))}
+	view := &pages.Admin{Users: make([]pages.UserRow, 0, len(users))}
 	for _, u := range users {
-		row := userRow{Username: u.Username, Role: u.Role, Self: strings.EqualFold(u.Username, a.claims.Subject),
+		row := pages.UserRow{Username: u.Username, Role: u.Role, Self: strings.EqualFold(u.Username, a.claims.Subject),
 			ResetLabel: fmt.Sprintf(p.L["reset_label"], u.Username)}
 		if !u.CreatedAt.IsZero() {
-			row.Created = u.CreatedAt.UTC().Format(timeLayout)
+			row.Created = u.CreatedAt.UTC().Format(pages.TimeLayout)
 			row.CreatedISO = u.CreatedAt.UTC().Format("2006-01-02T15:04:05Z")
 		}
 		view.Users = append(view.Users, row)
 	}
 	p.Admin = view
 	return p, nil
-}
-
-// has reports whether the list holds name, in any case.
-func (v *adminView) has(name string) bool {
-	for _, u := range v.Users {
-		if strings.EqualFold(u.Username, name) {
-			return true
-		}
-	}
-	return false
 }
 
 // handleAdmin shows the users and the forms that manage them. A ?done=
@@ -99,7 +70,7 @@ func handleAdmin(rd *renderer, auth AuthAPI, sessions *session.Manager) http.Han
 		q := r.URL.Query()
 		name := q.Get("user")
 		var key string
-		switch listed := p.Admin.has(name); q.Get("done") {
+		switch listed := p.Admin.Has(name); q.Get("done") {
 		case doneCreated, doneReset:
 			if listed {
 				key = "done_" + q.Get("done")
@@ -110,7 +81,7 @@ func handleAdmin(rd *renderer, auth AuthAPI, sessions *session.Manager) http.Han
 			}
 		}
 		if key != "" && name != "" {
-			p.Flash = &flash{Kind: "info", Text: fmt.Sprintf(p.L[key], name)}
+			p.Flash = &pages.Flash{Kind: "info", Text: fmt.Sprintf(p.L[key], name)}
 		}
 		rd.render(w, r, http.StatusOK, "admin", p)
 	}
@@ -131,20 +102,20 @@ func handleCreateUser(log *slog.Logger, rd *renderer, auth AuthAPI, sessions *se
 		a, _ := authFrom(r.Context())
 		name := strings.TrimSpace(r.PostForm.Get("username"))
 		password, role := r.PostForm.Get("password"), r.PostForm.Get("role")
-		var f formState
+		var f pages.Form
 		f.Values = map[string]string{"username": name, "role": role}
 		L := rd.page(r).L
 		switch {
 		case name == "":
-			f.fail("username", L["err_username_missing"])
+			f.Fail("username", L["err_username_missing"])
 		case len(name) > maxUsernameLen:
-			f.fail("username", L["err_username_rule"])
+			f.Fail("username", L["err_username_rule"])
 		}
 		if password == "" || len(password) > maxPasswordLen {
-			f.fail("password", L["err_password_rule"])
+			f.Fail("password", L["err_password_rule"])
 		}
 		status := http.StatusBadRequest
-		if !f.failed() {
+		if !f.Failed() {
 			ctx, cancel := context.WithTimeout(r.Context(), authCallTimeout)
 			err := auth.CreateUser(ctx, a.token, name, password, role)
 			cancel()
@@ -155,9 +126,9 @@ func handleCreateUser(log *slog.Logger, rd *renderer, auth AuthAPI, sessions *se
 				adminDone(w, r, doneCreated, name)
 				return
 			case isRule:
-				f.fail(field, msg)
+				f.Fail(field, msg)
 			case codeOf(err) == "user_exists":
-				f.fail("username", L["err_username_taken"])
+				f.Fail("username", L["err_username_taken"])
 				status = http.StatusConflict
 			default:
 				rd.fail(w, r, sessionOver(w, sessions, err))
@@ -187,10 +158,10 @@ func handleResetPassword(log *slog.Logger, rd *renderer, auth AuthAPI, sessions 
 		name := chi.URLParam(r, "username")
 		password := r.PostForm.Get(fieldResetPassword)
 		L := rd.page(r).L
-		var f formState
+		var f pages.Form
 		status := http.StatusBadRequest
 		if password == "" || len(password) > maxPasswordLen {
-			f.fail(fieldResetPassword, L["err_password_rule"])
+			f.Fail(fieldResetPassword, L["err_password_rule"])
 		} else {
 			ctx, cancel := context.WithTimeout(r.Context(), authCallTimeout)
 			err := auth.SetPassword(ctx, a.token, name, password)
@@ -202,9 +173,9 @@ func handleResetPassword(log *slog.Logger, rd *renderer, auth AuthAPI, sessions 
 				adminDone(w, r, doneReset, name)
 				return
 			case isRule:
-				f.fail(fieldResetPassword, msg)
+				f.Fail(fieldResetPassword, msg)
 			case codeOf(err) == "not_found":
-				f.fail(fieldResetPassword, L["err_no_user"])
+				f.Fail(fieldResetPassword, L["err_no_user"])
 				status = http.StatusNotFound
 			default:
 				rd.fail(w, r, sessionOver(w, sessions, err))
@@ -217,8 +188,8 @@ func handleResetPassword(log *slog.Logger, rd *renderer, auth AuthAPI, sessions 
 			return
 		}
 		p.Admin.ResetUser, p.Admin.Reset = name, f
-		if !p.Admin.has(name) {
-			p.Flash = &flash{Kind: "error", Text: L["err_no_user"]}
+		if !p.Admin.Has(name) {
+			p.Flash = &pages.Flash{Kind: "error", Text: L["err_no_user"]}
 		}
 		p.Failed = true
 		rd.render(w, r, status, "admin", p)
@@ -242,8 +213,8 @@ func handleDeleteUser(log *slog.Logger, rd *renderer, auth AuthAPI, sessions *se
 				rd.fail(w, r, err)
 				return
 			}
-			if !p.Admin.has(name) {
-				p.Flash = &flash{Kind: "error", Text: p.L["err_no_user"]}
+			if !p.Admin.Has(name) {
+				p.Flash = &pages.Flash{Kind: "error", Text: p.L["err_no_user"]}
 				rd.render(w, r, http.StatusNotFound, "admin", p)
 				return
 			}
@@ -275,7 +246,7 @@ func handleDeleteUser(log *slog.Logger, rd *renderer, auth AuthAPI, sessions *se
 			rd.fail(w, r, err)
 			return
 		}
-		p.Flash = &flash{Kind: "error", Text: p.L[key]}
+		p.Flash = &pages.Flash{Kind: "error", Text: p.L[key]}
 		p.Failed = true
 		rd.render(w, r, status, "admin", p)
 	}

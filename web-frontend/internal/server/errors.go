@@ -101,7 +101,7 @@ func (p problem) message(texts i18n.Texts) string {
 	case p.text != "":
 		return p.text
 	case p.wait > 0:
-		return fmt.Sprintf(texts[p.key], humanIn(p.wait, texts))
+		return fmt.Sprintf(texts[p.key], texts.In(p.wait))
 	case len(p.args) > 0:
 		return fmt.Sprintf(texts[p.key], p.args...)
 	}

@@ -5,31 +5,11 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/jwt-micro-system/web-frontend/internal/authclient"
 	"github.com/jwt-micro-system/web-frontend/internal/i18n"
 	"github.com/jwt-micro-system/web-frontend/internal/session"
 )
-
-// formState is what a form shows again after a failed submit: the values
-// worth keeping (never a password) and an error message per field, which
-// the templates tie to the field with aria-invalid and aria-describedby.
-type formState struct {
-	Values map[string]string
-	Errors map[string]string
-}
-
-// fail records the message of catalog key for field.
-func (f *formState) fail(field, msg string) {
-	if f.Errors == nil {
-		f.Errors = map[string]string{}
-	}
-	f.Errors[field] = msg
-}
-
-// failed reports whether any field has an error.
-func (f *formState) failed() bool { return len(f.Errors) > 0 }
 
 // readForm parses the form of r, bounded to maxFormBytes.
 func readForm(w http.ResponseWriter, r *http.Request) error {
@@ -83,26 +63,4 @@ func codeOf(err error) string {
 		return ae.Code
 	}
 	return ""
-}
-
-// humanIn says in words how far ahead d is, in the page's language: "in
-// 30 minutes", 「30分後」. Minutes are rounded up, so a lockout is never
-// announced shorter than it is.
-func humanIn(d time.Duration, L i18n.Texts) string {
-	switch {
-	case d < time.Minute:
-		return L["in_moment"]
-	case d < time.Hour:
-		return plural(L, "in_minutes", int((d+time.Minute-1)/time.Minute))
-	case d < 48*time.Hour:
-		return plural(L, "in_hours", int((d+30*time.Minute)/time.Hour))
-	}
-	return plural(L, "in_days", int((d+12*time.Hour)/(24*time.Hour)))
-}
-
-func plural(L i18n.Texts, key string, n int) string {
-	if n == 1 {
-		return L[key+"_1"]
-	}
-	return fmt.Sprintf(L[key], n)
 }

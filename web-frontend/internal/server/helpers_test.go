@@ -28,6 +28,7 @@ import (
 	"github.com/jwt-micro-system/web-frontend/internal/authclient"
 	"github.com/jwt-micro-system/web-frontend/internal/config"
 	"github.com/jwt-micro-system/web-frontend/internal/metrics"
+	"github.com/jwt-micro-system/web-frontend/internal/pages"
 	"github.com/jwt-micro-system/web-frontend/internal/session"
 )
 
@@ -404,7 +405,7 @@ func newEnv(tb testing.TB, cfg envConfig) *env {
 	if e.codec, err = session.NewCodec(e.keys, !cfg.insecure); err != nil {
 		tb.Fatal(err)
 	}
-	pages, err := ParsePages(os.DirFS("../.."))
+	pgs, err := pages.Parse(os.DirFS("../.."))
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -430,10 +431,10 @@ func newEnv(tb testing.TB, cfg envConfig) *env {
 		tb.Fatal(err)
 	}
 	e.deps = Deps{
-		Verifier: e.verifier, Sessions: e.sessions, Auth: auth, Pages: pages,
+		Verifier: e.verifier, Sessions: e.sessions, Auth: auth, Pages: pgs,
 		Static: os.DirFS("../../static"), Metrics: mets, Now: clk.fn(),
 	}
-	e.rd = &renderer{log: e.log, pages: pages, version: "test", sessions: e.sessions}
+	e.rd = &renderer{log: e.log, pages: pgs, version: "test", sessions: e.sessions}
 	e.h = NewServer(e.log, e.opts, e.deps)
 	return e
 }

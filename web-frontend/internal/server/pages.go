@@ -14,6 +14,7 @@ import (
 	"github.com/jwt-micro-system/shared/jwtauth"
 	"github.com/jwt-micro-system/web-frontend/internal/clientip"
 	"github.com/jwt-micro-system/web-frontend/internal/nextpath"
+	"github.com/jwt-micro-system/web-frontend/internal/pages"
 	"github.com/jwt-micro-system/web-frontend/internal/session"
 )
 
@@ -26,12 +27,6 @@ const (
 	authCallTimeout = 5 * time.Second
 )
 
-type loginView struct {
-	Username string
-	Next     string
-	Form     formState // field errors
-}
-
 // handleLoginPage shows the login form; someone already logged in goes
 // straight on to next.
 func handleLoginPage(rd *renderer, sessions *session.Manager) http.HandlerFunc {
@@ -43,19 +38,19 @@ func handleLoginPage(rd *renderer, sessions *session.Manager) http.HandlerFunc {
 		}
 		p := rd.page(r)
 		p.Title = p.L["login_title"]
-		p.Login = &loginView{Next: next}
+		p.Login = &pages.Login{Next: next}
 		switch r.URL.Query().Get("msg") {
 		case msgExpired:
-			p.Flash = &flash{Kind: "warning", Text: p.L["msg_expired"]}
+			p.Flash = &pages.Flash{Kind: "warning", Text: p.L["msg_expired"]}
 			p.SessionEnded = true
 		case msgLoggedOut:
-			p.Flash = &flash{Kind: "info", Text: p.L["msg_logged_out"]}
+			p.Flash = &pages.Flash{Kind: "info", Text: p.L["msg_logged_out"]}
 			p.SessionEnded = true
 		case msgLoggedOutAll:
-			p.Flash = &flash{Kind: "info", Text: p.L["msg_logged_out_all"]}
+			p.Flash = &pages.Flash{Kind: "info", Text: p.L["msg_logged_out_all"]}
 			p.SessionEnded = true
 		case msgPasswordChanged:
-			p.Flash = &flash{Kind: "info", Text: p.L["msg_password_changed"]}
+			p.Flash = &pages.Flash{Kind: "info", Text: p.L["msg_password_changed"]}
 			p.SessionEnded = true
 		}
 		rd.render(w, r, http.StatusOK, "login", p)
@@ -63,7 +58,7 @@ func handleLoginPage(rd *renderer, sessions *session.Manager) http.HandlerFunc {
 }
 
 // readLogin reads the login form of r into v and returns the credentials.
-func readLogin(w http.ResponseWriter, r *http.Request, v *loginView) (username, password string, err error) {
+func readLogin(w http.ResponseWriter, r *http.Request, v *pages.Login) (username, password string, err error) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 	if err := r.ParseForm(); err != nil {
 		var tooBig *http.MaxBytesError
@@ -94,7 +89,7 @@ func handleLogin(log *slog.Logger, rd *renderer, auth AuthAPI, sessions *session
 		ctx := r.Context()
 		p := rd.page(r)
 		p.Title = p.L["login_title"]
-		p.Login = &loginView{Next: "/"}
+		p.Login = &pages.Login{Next: "/"}
 		var username, password string
 		fail := func(err error) {
 			pr := problemOf(err)
@@ -104,15 +99,15 @@ func handleLogin(log *slog.Logger, rd *renderer, auth AuthAPI, sessions *session
 				log.InfoContext(ctx, "login failed", "user", username, "reason", pr.code)
 			}
 			pr.setRetryAfter(w)
-			p.Flash = &flash{Kind: "error", Text: pr.message(p.L)}
+			p.Flash = &pages.Flash{Kind: "error", Text: pr.message(p.L)}
 			p.Failed = true
 			if errors.Is(err, errMissingFields) {
 				// Say which field is empty, next to it.
 				if p.Login.Username == "" {
-					p.Login.Form.fail("username", p.L["err_username_missing"])
+					p.Login.Form.Fail("username", p.L["err_username_missing"])
 				}
 				if password == "" {
-					p.Login.Form.fail("password", p.L["err_password_missing"])
+					p.Login.Form.Fail("password", p.L["err_password_missing"])
 				}
 			}
 			rd.render(w, r, pr.status, "login", p)

@@ -18,6 +18,7 @@ import (
 	"github.com/jwt-micro-system/shared/secretkey"
 	"github.com/jwt-micro-system/web-frontend/internal/authclient"
 	"github.com/jwt-micro-system/web-frontend/internal/metrics"
+	"github.com/jwt-micro-system/web-frontend/internal/pages"
 	"github.com/jwt-micro-system/web-frontend/internal/session"
 )
 
@@ -68,7 +69,7 @@ type Deps struct {
 	Verifier *jwtauth.Verifier
 	Sessions *session.Manager
 	Auth     AuthAPI
-	Pages    *Pages
+	Pages    *pages.Set
 	Static   fs.FS // the files served under /static/
 	Metrics  *metrics.Metrics
 	// Now is the clock; time.Now when nil. Tests share one fake clock

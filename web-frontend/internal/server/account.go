@@ -2,12 +2,10 @@ package server
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"net/http"
 	"net/netip"
 
-	"github.com/jwt-micro-system/web-frontend/internal/authclient"
 	"github.com/jwt-micro-system/web-frontend/internal/clientip"
 	"github.com/jwt-micro-system/web-frontend/internal/pages"
 	"github.com/jwt-micro-system/web-frontend/internal/session"
@@ -91,26 +89,23 @@ func handleChangePassword(log *slog.Logger, rd *renderer, auth AuthAPI, sessions
 
 		actx, cancel := context.WithTimeout(ctx, authCallTimeout)
 		defer cancel()
-		err := auth.ChangePassword(actx, a.token, current, next)
-		if field, msg, ok := ruleField(err, p.L, fieldNew); ok {
-			f.Fail(field, msg)
-			show(http.StatusBadRequest)
-			return
-		}
-		switch {
-		case errors.Is(err, authclient.ErrForbidden):
-			log.InfoContext(ctx, "password change refused", "user", user, "reason", "wrong_current_password")
-			f.Fail(fieldCurrent, p.L["err_current_wrong"])
-			show(http.StatusForbidden)
-			return
-		case errors.Is(err, authclient.ErrRateLimited):
+		if err := auth.ChangePassword(actx, a.token, current, next); err != nil {
 			pr := problemOf(err)
-			pr.setRetryAfter(w)
-			p.Flash = &pages.Flash{Kind: "error", Text: pr.message(p.L)}
+			switch {
+			case pr.field == "current_password":
+				log.InfoContext(ctx, "password change refused", "user", user, "reason", "wrong_current_password")
+				f.Fail(fieldCurrent, pr.formMessage(p.L))
+			case pr.field != "":
+				// The one other field auth-api judges is the new password.
+				f.Fail(fieldNew, pr.formMessage(p.L))
+			case pr.status == http.StatusTooManyRequests:
+				pr.setRetryAfter(w)
+				p.Flash = &pages.Flash{Kind: "error", Text: pr.message(p.L)}
+			default:
+				rd.fail(w, r, sessions.EndIfRefused(w, err))
+				return
+			}
 			show(pr.status)
-			return
-		case err != nil:
-			rd.fail(w, r, sessionOver(w, sessions, err))
 			return
 		}
 		log.InfoContext(ctx, "password changed", "user", user)
@@ -140,7 +135,7 @@ func handleLogoutAll(log *slog.Logger, rd *renderer, auth AuthAPI, sessions *ses
 		ctx, cancel := context.WithTimeout(r.Context(), authCallTimeout)
 		defer cancel()
 		if err := auth.LogoutAll(ctx, a.token); err != nil {
-			rd.fail(w, r, sessionOver(w, sessions, err))
+			rd.fail(w, r, sessions.EndIfRefused(w, err))
 			return
 		}
 		log.InfoContext(r.Context(), "signed out everywhere", "user", a.claims.Subject)

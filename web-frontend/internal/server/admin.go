@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -10,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/go-chi/chi/v5"
-	"github.com/jwt-micro-system/web-frontend/internal/authclient"
 	"github.com/jwt-micro-system/web-frontend/internal/pages"
 	"github.com/jwt-micro-system/web-frontend/internal/session"
 )
@@ -38,7 +36,7 @@ func adminPage(w http.ResponseWriter, r *http.Request, rd *renderer, auth AuthAP
 	defer cancel()
 	users, err := auth.Users(ctx, a.token)
 	if err != nil {
-		return nil, sessionOver(w, sessions, err)
+		return nil, sessions.EndIfRefused(w, err)
 	}
 	p := rd.page(r)
 	p.Title = p.L["admin_title"]
@@ -92,6 +90,49 @@ func adminDone(w http.ResponseWriter, r *http.Request, done, user string) {
 	http.Redirect(w, r, "/admin?"+url.Values{"done": {done}, "user": {user}}.Encode(), http.StatusSeeOther)
 }
 
+// adminChange is one change to the users made from a form of /admin.
+type adminChange struct {
+	form  pages.Form                                    // the form as read, with its own errors
+	call  func(ctx context.Context, token string) error // the change at auth-api
+	done  func()                                        // log and redirect, after a success
+	field func(problemField string) string              // where a refusal is shown on the form
+	show  func(p *pages.Page, f pages.Form)             // put the failed form on the page
+}
+
+// submitAdmin makes the change unless its form already has errors, then
+// either goes back to the list (done) or shows the list again with the
+// form and auth-api's refusal (a problem about a field) next to it; any
+// other failure is an error page. It is the one way the create and reset
+// forms are answered.
+func submitAdmin(w http.ResponseWriter, r *http.Request, rd *renderer, auth AuthAPI, sessions *session.Manager, c adminChange) {
+	status := http.StatusBadRequest
+	if !c.form.Failed() {
+		a, _ := authFrom(r.Context())
+		ctx, cancel := context.WithTimeout(r.Context(), authCallTimeout)
+		err := c.call(ctx, a.token)
+		cancel()
+		if err == nil {
+			c.done()
+			return
+		}
+		pr := problemOf(err)
+		if pr.field == "" || pr.status >= 500 {
+			rd.fail(w, r, sessions.EndIfRefused(w, err))
+			return
+		}
+		c.form.Fail(c.field(pr.field), pr.formMessage(rd.page(r).L))
+		status = pr.status
+	}
+	p, err := adminPage(w, r, rd, auth, sessions)
+	if err != nil {
+		rd.fail(w, r, err)
+		return
+	}
+	c.show(p, c.form)
+	p.Failed = true
+	rd.render(w, r, status, "admin", p)
+}
+
 // handleCreateUser creates a user from the form on /admin.
 func handleCreateUser(log *slog.Logger, rd *renderer, auth AuthAPI, sessions *session.Manager) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
@@ -102,8 +143,7 @@ func handleCreateUser(log *slog.Logger, rd *renderer, auth AuthAPI, sessions *se
 		a, _ := authFrom(r.Context())
 		name := strings.TrimSpace(r.PostForm.Get("username"))
 		password, role := r.PostForm.Get("password"), r.PostForm.Get("role")
-		var f pages.Form
-		f.Values = map[string]string{"username": name, "role": role}
+		f := pages.Form{Values: map[string]string{"username": name, "role": role}}
 		L := rd.page(r).L
 		switch {
 		case name == "":
@@ -114,35 +154,18 @@ func handleCreateUser(log *slog.Logger, rd *renderer, auth AuthAPI, sessions *se
 		if password == "" || len(password) > maxPasswordLen {
 			f.Fail("password", L["err_password_rule"])
 		}
-		status := http.StatusBadRequest
-		if !f.Failed() {
-			ctx, cancel := context.WithTimeout(r.Context(), authCallTimeout)
-			err := auth.CreateUser(ctx, a.token, name, password, role)
-			cancel()
-			field, msg, isRule := ruleField(err, L, "password")
-			switch {
-			case err == nil:
+		submitAdmin(w, r, rd, auth, sessions, adminChange{
+			form: f,
+			call: func(ctx context.Context, token string) error {
+				return auth.CreateUser(ctx, token, name, password, role)
+			},
+			done: func() {
 				log.InfoContext(r.Context(), "user created", "user", name, "role", role, "by", a.claims.Subject)
 				adminDone(w, r, doneCreated, name)
-				return
-			case isRule:
-				f.Fail(field, msg)
-			case codeOf(err) == "user_exists":
-				f.Fail("username", L["err_username_taken"])
-				status = http.StatusConflict
-			default:
-				rd.fail(w, r, sessionOver(w, sessions, err))
-				return
-			}
-		}
-		p, err := adminPage(w, r, rd, auth, sessions)
-		if err != nil {
-			rd.fail(w, r, err)
-			return
-		}
-		p.Admin.Create = f
-		p.Failed = true
-		rd.render(w, r, status, "admin", p)
+			},
+			field: func(field string) string { return field },
+			show:  func(p *pages.Page, f pages.Form) { p.Admin.Create = f },
+		})
 	}
 }
 
@@ -157,42 +180,26 @@ func handleResetPassword(log *slog.Logger, rd *renderer, auth AuthAPI, sessions 
 		a, _ := authFrom(r.Context())
 		name := chi.URLParam(r, "username")
 		password := r.PostForm.Get(fieldResetPassword)
-		L := rd.page(r).L
 		var f pages.Form
-		status := http.StatusBadRequest
 		if password == "" || len(password) > maxPasswordLen {
-			f.Fail(fieldResetPassword, L["err_password_rule"])
-		} else {
-			ctx, cancel := context.WithTimeout(r.Context(), authCallTimeout)
-			err := auth.SetPassword(ctx, a.token, name, password)
-			cancel()
-			_, msg, isRule := ruleField(err, L, fieldResetPassword)
-			switch {
-			case err == nil:
+			f.Fail(fieldResetPassword, rd.page(r).L["err_password_rule"])
+		}
+		submitAdmin(w, r, rd, auth, sessions, adminChange{
+			form: f,
+			call: func(ctx context.Context, token string) error { return auth.SetPassword(ctx, token, name, password) },
+			done: func() {
 				log.InfoContext(r.Context(), "password reset", "user", name, "by", a.claims.Subject)
 				adminDone(w, r, doneReset, name)
-				return
-			case isRule:
-				f.Fail(fieldResetPassword, msg)
-			case codeOf(err) == "not_found":
-				f.Fail(fieldResetPassword, L["err_no_user"])
-				status = http.StatusNotFound
-			default:
-				rd.fail(w, r, sessionOver(w, sessions, err))
-				return
-			}
-		}
-		p, err := adminPage(w, r, rd, auth, sessions)
-		if err != nil {
-			rd.fail(w, r, err)
-			return
-		}
-		p.Admin.ResetUser, p.Admin.Reset = name, f
-		if !p.Admin.Has(name) {
-			p.Flash = &pages.Flash{Kind: "error", Text: L["err_no_user"]}
-		}
-		p.Failed = true
-		rd.render(w, r, status, "admin", p)
+			},
+			// The row has one field: every refusal is shown there.
+			field: func(string) string { return fieldResetPassword },
+			show: func(p *pages.Page, f pages.Form) {
+				p.Admin.ResetUser, p.Admin.Reset = name, f
+				if !p.Admin.Has(name) {
+					p.Flash = &pages.Flash{Kind: "error", Text: p.L["err_no_user"]}
+				}
+			},
+		})
 	}
 }
 
@@ -226,19 +233,14 @@ func handleDeleteUser(log *slog.Logger, rd *renderer, auth AuthAPI, sessions *se
 		ctx, cancel := context.WithTimeout(r.Context(), authCallTimeout)
 		err := auth.DeleteUser(ctx, a.token, name)
 		cancel()
-		var key string
-		status := http.StatusConflict
-		switch {
-		case err == nil:
+		if err == nil {
 			log.InfoContext(r.Context(), "user deleted", "user", name, "by", a.claims.Subject)
 			adminDone(w, r, doneDeleted, name)
 			return
-		case codeOf(err) == "cannot_delete_self":
-			key = "err_delete_self"
-		case codeOf(err) == "not_found", errors.Is(err, authclient.ErrRejected):
-			key, status = "err_no_user", http.StatusNotFound
-		default:
-			rd.fail(w, r, sessionOver(w, sessions, err))
+		}
+		pr := problemOf(err)
+		if pr.formKey == "" || pr.status >= 500 {
+			rd.fail(w, r, sessions.EndIfRefused(w, err))
 			return
 		}
 		p, err := adminPage(w, r, rd, auth, sessions)
@@ -246,8 +248,8 @@ func handleDeleteUser(log *slog.Logger, rd *renderer, auth AuthAPI, sessions *se
 			rd.fail(w, r, err)
 			return
 		}
-		p.Flash = &pages.Flash{Kind: "error", Text: p.L[key]}
+		p.Flash = &pages.Flash{Kind: "error", Text: pr.formMessage(p.L)}
 		p.Failed = true
-		rd.render(w, r, status, "admin", p)
+		rd.render(w, r, pr.status, "admin", p)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jwt-micro-system/web-frontend/internal/authclient"
@@ -31,6 +32,12 @@ var (
 // problem is how an error is answered: the status, the page text (a
 // catalog key with its arguments, or a text of auth-api's own), the stable
 // code and message of the JSON body, and Retry-After in seconds.
+//
+// When the error is about one field of a form (a name taken, a password
+// auth-api's rules refuse, a wrong current password), field names it
+// ("username", "password", "role", "current_password"; the handler puts
+// "password" on its own password field) and formKey is the catalog key
+// shown next to it; formKey without field is a message for the whole form.
 type problem struct {
 	status     int
 	key        string
@@ -39,6 +46,8 @@ type problem struct {
 	text       string
 	code, msg  string
 	retryAfter int
+	field      string
+	formKey    string
 }
 
 // problemOf maps err to its answer: the one place errors become statuses.
@@ -52,6 +61,10 @@ func problemOf(err error) problem {
 		return problem{status: http.StatusMethodNotAllowed, key: "err_method", code: "method_not_allowed", msg: "This endpoint does not accept that method."}
 	case errors.Is(err, errCrossOrigin):
 		return problem{status: http.StatusForbidden, key: "err_cross_origin", code: "cross_origin", msg: "Cross-origin requests are refused."}
+	case errors.Is(err, authclient.ErrForbidden) && codeOf(err) == "invalid_credentials":
+		// The current password of a password change.
+		return problem{status: http.StatusForbidden, key: "err_current_wrong", code: "invalid_credentials", msg: "The current password is wrong.",
+			field: "current_password", formKey: "err_current_wrong"}
 	case errors.Is(err, errForbidden), errors.Is(err, authclient.ErrForbidden):
 		return problem{status: http.StatusForbidden, key: "err_forbidden", code: "forbidden", msg: "The admin role is required."}
 	case errors.Is(err, errFormTooLarge):
@@ -83,10 +96,23 @@ func problemOf(err error) problem {
 		}
 		return problem{status: http.StatusTooManyRequests, key: "err_rate_limited", wait: wait, code: "rate_limited",
 			msg: "Too many attempts.", retryAfter: int(wait / time.Second)}
+	case codeOf(err) == "user_exists":
+		return problem{status: http.StatusConflict, key: "err_username_taken", code: "user_exists", msg: "That username is taken.",
+			field: "username", formKey: "err_username_taken"}
+	case codeOf(err) == "not_found":
+		return problem{status: http.StatusNotFound, key: "err_no_user", code: "not_found", msg: "There is no such user.",
+			field: "username", formKey: "err_no_user"}
+	case codeOf(err) == "cannot_delete_self":
+		return problem{status: http.StatusConflict, key: "err_delete_self", code: "cannot_delete_self", msg: "You cannot delete yourself.",
+			formKey: "err_delete_self"}
 	case errors.Is(err, authclient.ErrRejected) && errors.As(err, &ae) && ae.Message != "":
 		// auth-api's own words about what to fix (e.g. the password
-		// length rule).
-		return problem{status: http.StatusBadRequest, text: ae.Message, code: ae.Code, msg: ae.Message}
+		// length rule), and the field they are about.
+		pr := problem{status: http.StatusBadRequest, text: ae.Message, code: ae.Code, msg: ae.Message}
+		if ae.Status == http.StatusBadRequest {
+			pr.field, pr.formKey = ruleField(ae.Message)
+		}
+		return pr
 	case errors.Is(err, authclient.ErrUnavailable), errors.Is(err, authclient.ErrRejected),
 		errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 		return problem{status: http.StatusServiceUnavailable, key: "err_unavailable", code: "auth_unavailable", msg: "The sign-in service is unreachable; try again shortly.", retryAfter: 5}
@@ -106,6 +132,41 @@ func (p problem) message(texts i18n.Texts) string {
 		return fmt.Sprintf(texts[p.key], p.args...)
 	}
 	return texts[p.key]
+}
+
+// formMessage returns the text shown on the form for the problem: its
+// formKey in texts, or the page text.
+func (p problem) formMessage(texts i18n.Texts) string {
+	if p.formKey != "" {
+		return texts[p.formKey]
+	}
+	return p.message(texts)
+}
+
+// ruleField says which field a refusal of auth-api's password or username
+// rules is about (its message names the field first), and the catalog key
+// of the text for it; "" for a message about something else.
+func ruleField(message string) (field, key string) {
+	switch {
+	case strings.Contains(message, "must differ"):
+		return "password", "err_password_same"
+	case strings.HasPrefix(message, "username"):
+		return "username", "err_username_rule"
+	case strings.HasPrefix(message, "role"):
+		return "role", "err_role_rule"
+	case strings.Contains(message, "password"):
+		return "password", "err_password_rule"
+	}
+	return "", ""
+}
+
+// codeOf returns the error code auth-api answered with, or "".
+func codeOf(err error) string {
+	var ae *authclient.Error
+	if errors.As(err, &ae) {
+		return ae.Code
+	}
+	return ""
 }
 
 // setRetryAfter sets Retry-After when the problem has one.

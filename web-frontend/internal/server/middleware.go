@@ -5,15 +5,11 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/netip"
 	"strings"
-	"time"
 
-	"github.com/go-chi/chi/v5"
 	"github.com/jwt-micro-system/shared/jwtauth"
-	"github.com/jwt-micro-system/shared/requestid"
-	"github.com/jwt-micro-system/web-frontend/internal/clientip"
 	"github.com/jwt-micro-system/web-frontend/internal/metrics"
+	"github.com/jwt-micro-system/web-frontend/internal/observe"
 	"github.com/jwt-micro-system/web-frontend/internal/session"
 )
 
@@ -36,132 +32,6 @@ func recoverPanics(log *slog.Logger, rd *renderer) func(http.Handler) http.Handl
 				}
 			}()
 			next.ServeHTTP(w, r)
-		})
-	}
-}
-
-// tracker follows one request through observe: it wraps the
-// ResponseWriter to learn the status, the handlers tell it who made the
-// request (noteUser), and requireSession leaves the authentication in it
-// for the handlers behind it (authFrom). One allocation per request
-// carries all of it.
-//
-// It is also the request's context: it embeds the parent context and
-// answers Value(stateKey{}) with itself, which saves the request a
-// context.WithValue.
-type tracker struct {
-	http.ResponseWriter
-	context.Context
-	status int
-	user   string
-	authed bool
-	auth   authInfo
-	id     [1]string // the X-Request-Id value, without a slice of its own
-}
-
-// Value answers stateKey{} with the tracker; every other key goes to the
-// parent context.
-func (t *tracker) Value(key any) any {
-	if key == (stateKey{}) {
-		return t
-	}
-	return t.Context.Value(key)
-}
-
-// WriteHeader records the first final status; 1xx informational answers
-// (103 Early Hints) may come before it.
-func (t *tracker) WriteHeader(code int) {
-	if t.status == 0 && (code >= 200 || code == http.StatusSwitchingProtocols) {
-		t.status = code
-	}
-	t.ResponseWriter.WriteHeader(code)
-}
-
-func (t *tracker) Write(b []byte) (int, error) {
-	if t.status == 0 {
-		t.status = http.StatusOK
-	}
-	return t.ResponseWriter.Write(b)
-}
-
-// Flush keeps http.Flusher working through the wrapper.
-func (t *tracker) Flush() {
-	if t.status == 0 {
-		t.status = http.StatusOK
-	}
-	_ = http.NewResponseController(t.ResponseWriter).Flush()
-}
-
-// Unwrap gives http.ResponseController the wrapped writer.
-func (t *tracker) Unwrap() http.ResponseWriter { return t.ResponseWriter }
-
-type stateKey struct{}
-
-// trackerOf returns the tracker observe put in ctx.
-func trackerOf(ctx context.Context) (*tracker, bool) {
-	t, ok := ctx.Value(stateKey{}).(*tracker)
-	return t, ok && t != nil
-}
-
-// noteUser tells observe who made the request.
-func noteUser(ctx context.Context, user string) {
-	if t, ok := trackerOf(ctx); ok {
-		t.user = user
-	}
-}
-
-// observe comes first in the chain: it gives the request its id (the
-// client's X-Request-Id when requestid.Valid, else a new one; echoed, and
-// in the context for every log line), then logs one line per request and
-// counts it, by route pattern (never by raw path, so hostile URLs cannot
-// blow up the metric labels). The path is logged, never the query or any
-// header, so tokens stay out of the logs. When the log level leaves a
-// request out, logging it costs a level check and allocates nothing.
-func observe(log *slog.Logger, m *metrics.Metrics, trusted []netip.Prefix) func(http.Handler) http.Handler {
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			start := time.Now()
-			id := requestid.Of(r)
-			t := &tracker{ResponseWriter: w, id: [1]string{id}}
-			w.Header()[requestid.Header] = t.id[:] // canonical already
-			t.Context = requestid.NewContext(r.Context(), id)
-			r = r.WithContext(t)
-			next.ServeHTTP(t, r)
-			status := t.status
-			if status == 0 {
-				status = http.StatusOK
-			}
-			elapsed := time.Since(start)
-			route := m.ObserveRequest(r.Method, chi.RouteContext(r.Context()), status, elapsed)
-			if route == "/healthz" || route == "/metrics" {
-				return // probes and scrapes would drown the log
-			}
-			// Successful reads are the bulk of the traffic and say little:
-			// they are logged at debug, as auth-api does, which keeps the log
-			// (and its cost) off the hot path. Errors and state changes stay
-			// at info.
-			level := slog.LevelInfo
-			switch {
-			case status >= 500:
-				level = slog.LevelError
-			case status < 400 && (r.Method == http.MethodGet || r.Method == http.MethodHead):
-				level = slog.LevelDebug
-			}
-			if !log.Enabled(r.Context(), level) {
-				return
-			}
-			attrs := []slog.Attr{
-				slog.String("method", r.Method),
-				slog.String("path", r.URL.Path),
-				slog.String("route", route),
-				slog.Int("status", status),
-				slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000),
-				slog.String("client_ip", clientip.Of(r, trusted)),
-			}
-			if t.user != "" {
-				attrs = append(attrs, slog.String("user", t.user))
-			}
-			log.LogAttrs(r.Context(), level, "request", attrs...)
 		})
 	}
 }
@@ -194,15 +64,21 @@ type authInfo struct {
 	bearer bool   // true when it came from an Authorization header
 }
 
+// tracker is the request's observe.Tracker; authInfo, unexported, is the
+// value it keeps, so no other package can read or forge it.
+type tracker = observe.Tracker[authInfo]
+
+// trackerOf returns the tracker of the request of ctx.
+func trackerOf(ctx context.Context) (*tracker, bool) { return observe.From[authInfo](ctx) }
+
 // authFrom returns the authInfo requireSession established for the
-// request of ctx. It lives in the request's tracker, under an unexported
-// context key, so no other package can read or forge it.
+// request of ctx.
 func authFrom(ctx context.Context) (*authInfo, bool) {
 	t, ok := trackerOf(ctx)
-	if !ok || !t.authed {
+	if !ok {
 		return nil, false
 	}
-	return &t.auth, true
+	return t.Kept()
 }
 
 // requireSession authenticates every request of the routes it guards: the
@@ -243,7 +119,8 @@ func requireSession(mode authMode, verifier *jwtauth.Verifier, sessions *session
 				}
 				info = authInfo{claims: a.Claims, token: a.AccessToken}
 			}
-			t.user, t.auth, t.authed = info.claims.Subject, info, true
+			t.SetUser(info.claims.Subject)
+			t.Keep(info)
 			next.ServeHTTP(w, r)
 		})
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/go-chi/chi/v5/middleware"
 	"github.com/jwt-micro-system/shared/httpserve"
 	"github.com/jwt-micro-system/shared/jwtauth"
+	"github.com/jwt-micro-system/web-frontend/internal/observe"
 )
 
 // routes is the one place that lists every route and its middleware.
@@ -16,7 +17,7 @@ func routes(log *slog.Logger, opts Options, d Deps) http.Handler {
 	rd := &renderer{log: log, pages: d.Pages, version: opts.Version, sessions: d.Sessions}
 
 	r := chi.NewRouter()
-	r.Use(observe(log, d.Metrics, opts.TrustedProxies)) // request id, log line, metrics
+	r.Use(observe.Middleware[authInfo](log, d.Metrics, opts.TrustedProxies)) // request id, log line, metrics
 	r.Use(recoverPanics(log, rd))
 	r.Use(setHeaders(responseHeaders(opts)))
 	r.Use(crossOriginProtection(log, rd))

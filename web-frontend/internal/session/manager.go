@@ -240,6 +240,18 @@ func (m *Manager) End(w http.ResponseWriter, r *http.Request) {
 	m.Clear(w)
 }
 
+// EndIfRefused ends the session when err is auth-api refusing the
+// session's own access token (the user was deleted, the key rotated): the
+// cookie is cleared and the error returned wraps ErrExpired. Any other err
+// is returned as it is.
+func (m *Manager) EndIfRefused(w http.ResponseWriter, err error) error {
+	if errors.Is(err, authclient.ErrUnauthorized) {
+		m.Clear(w)
+		return fmt.Errorf("%w: auth-api refused the token: %w", ErrExpired, err)
+	}
+	return err
+}
+
 // Clear makes the browser drop the session cookie; auth-api is not told.
 func (m *Manager) Clear(w http.ResponseWriter) {
 	http.SetCookie(w, m.codec.ClearCookie())

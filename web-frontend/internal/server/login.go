@@ -59,13 +59,8 @@ func handleLoginPage(rd *renderer, sessions *session.Manager) http.HandlerFunc {
 
 // readLogin reads the login form of r into v and returns the credentials.
 func readLogin(w http.ResponseWriter, r *http.Request, v *pages.Login) (username, password string, err error) {
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-	if err := r.ParseForm(); err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return "", "", errFormTooLarge
-		}
-		return "", "", fmt.Errorf("%w: %w", errBadForm, err)
+	if err := readForm(w, r); err != nil {
+		return "", "", err
 	}
 	v.Next = nextpath.Safe(r.PostForm.Get("next"))
 	username = strings.TrimSpace(r.PostForm.Get("username"))
@@ -132,7 +127,9 @@ func handleLogin(log *slog.Logger, rd *renderer, auth AuthAPI, sessions *session
 			fail(err)
 			return
 		}
-		noteUser(ctx, username)
+		if t, ok := trackerOf(ctx); ok {
+			t.SetUser(username)
+		}
 		log.InfoContext(ctx, "login succeeded", "user", username)
 		http.Redirect(w, r, p.Login.Next, http.StatusSeeOther)
 	}
@@ -186,4 +183,17 @@ func handleAPIMe(cache *jwtauth.ClaimsJSON) http.HandlerFunc {
 		w.Header()["Content-Type"] = contentType
 		_, _ = w.Write(body)
 	}
+}
+
+// readForm parses the form of r, bounded to maxFormBytes.
+func readForm(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	if err := r.ParseForm(); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return errFormTooLarge
+		}
+		return fmt.Errorf("%w: %w", errBadForm, err)
+	}
+	return nil
 }

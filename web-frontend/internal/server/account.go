@@ -11,19 +11,13 @@ import (
 	"github.com/jwt-micro-system/web-frontend/internal/session"
 )
 
-// Codes of ?done= on /account and /admin, and of the login page's ?msg=
-// after the account actions. Only these fixed codes are shown.
+// Codes of ?done= on /account and /admin. Only these fixed codes are
+// shown.
 const (
-	doneCreated        = "created"
-	doneReset          = "reset"
-	doneDeleted        = "deleted"
-	donePassword       = "password"
-	msgPasswordChanged = "password_changed"
-	msgLoggedOutAll    = "logged_out_all"
-	fieldCurrent       = "current_password"
-	fieldNew           = "new_password"
-	fieldConfirmation  = "confirmation"
-	fieldResetPassword = "password"
+	doneCreated  = "created"
+	doneReset    = "reset"
+	doneDeleted  = "deleted"
+	donePassword = "password"
 )
 
 // handleAccount shows the account page: who you are, the password form and
@@ -59,29 +53,14 @@ func handleChangePassword(log *slog.Logger, rd *renderer, auth AuthAPI, sessions
 			rd.fail(w, r, err)
 			return
 		}
-		current, next, again := r.PostForm.Get(fieldCurrent), r.PostForm.Get(fieldNew), r.PostForm.Get(fieldConfirmation)
+		current, next, again := r.PostForm.Get(pages.FieldCurrent), r.PostForm.Get(pages.FieldNew), r.PostForm.Get(pages.FieldConfirmation)
 		p := accountPage(rd, r)
 		f := &p.Account.Password
 		show := func(status int) {
 			p.Failed = true
 			rd.render(w, r, status, "account", p)
 		}
-		switch {
-		case current == "":
-			f.Fail(fieldCurrent, p.L["err_current_missing"])
-		case len(current) > maxPasswordLen:
-			f.Fail(fieldCurrent, p.L["err_current_wrong"])
-		}
-		switch {
-		case next == "":
-			f.Fail(fieldNew, p.L["err_new_missing"])
-		case len(next) > maxPasswordLen:
-			f.Fail(fieldNew, p.L["err_password_rule"])
-		case again == "":
-			f.Fail(fieldConfirmation, p.L["err_confirm_missing"])
-		case again != next:
-			f.Fail(fieldConfirmation, p.L["err_confirm_differs"])
-		}
+		*f = pages.CheckPasswordChange(current, next, again, p.L)
 		if f.Failed() {
 			show(http.StatusBadRequest)
 			return
@@ -94,10 +73,10 @@ func handleChangePassword(log *slog.Logger, rd *renderer, auth AuthAPI, sessions
 			switch {
 			case pr.field == "current_password":
 				log.InfoContext(ctx, "password change refused", "user", user, "reason", "wrong_current_password")
-				f.Fail(fieldCurrent, pr.formMessage(p.L))
+				f.Fail(pages.FieldCurrent, pr.formMessage(p.L))
 			case pr.field != "":
 				// The one other field auth-api judges is the new password.
-				f.Fail(fieldNew, pr.formMessage(p.L))
+				f.Fail(pages.FieldNew, pr.formMessage(p.L))
 			case pr.status == http.StatusTooManyRequests:
 				pr.setRetryAfter(w)
 				p.Flash = &pages.Flash{Kind: "error", Text: pr.message(p.L)}
@@ -119,7 +98,7 @@ func handleChangePassword(log *slog.Logger, rd *renderer, auth AuthAPI, sessions
 		if err != nil {
 			log.WarnContext(ctx, "password changed, but signing in again failed", "user", user, "err", err)
 			sessions.Clear(w)
-			http.Redirect(w, r, "/login?msg="+msgPasswordChanged, http.StatusSeeOther)
+			http.Redirect(w, r, "/login?msg="+pages.MsgPasswordChanged, http.StatusSeeOther)
 			return
 		}
 		http.Redirect(w, r, "/account?done="+donePassword, http.StatusSeeOther)
@@ -140,6 +119,6 @@ func handleLogoutAll(log *slog.Logger, rd *renderer, auth AuthAPI, sessions *ses
 		}
 		log.InfoContext(r.Context(), "signed out everywhere", "user", a.claims.Subject)
 		sessions.Clear(w)
-		http.Redirect(w, r, "/login?msg="+msgLoggedOutAll, http.StatusSeeOther)
+		http.Redirect(w, r, "/login?msg="+pages.MsgLoggedOutAll, http.StatusSeeOther)
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/jwt-micro-system/web-frontend/internal/pages"
 )
 
 func TestAccountPage(t *testing.T) {
@@ -102,7 +104,7 @@ func TestLogoutAll(t *testing.T) {
 	ck := e.login(t, "bob")
 	other := e.login(t, "bob")
 	w := e.do(t, postForm("/account/logout-all", nil, ck))
-	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/login?msg="+msgLoggedOutAll {
+	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/login?msg="+pages.MsgLoggedOutAll {
 		t.Fatalf("got %d %q", w.Code, w.Header().Get("Location"))
 	}
 	if c := e.sessionCookie(w); c == nil || c.MaxAge >= 0 {
@@ -114,7 +116,7 @@ func TestLogoutAll(t *testing.T) {
 			t.Error("a session's refresh token was not revoked")
 		}
 	}
-	if body := e.do(t, get("/login?msg="+msgLoggedOutAll)).Body.String(); !strings.Contains(body, "You have signed out everywhere.") {
+	if body := e.do(t, get("/login?msg="+pages.MsgLoggedOutAll)).Body.String(); !strings.Contains(body, "You have signed out everywhere.") {
 		t.Error("the login page does not say so")
 	}
 }

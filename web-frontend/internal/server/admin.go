@@ -41,17 +41,7 @@ func adminPage(w http.ResponseWriter, r *http.Request, rd *renderer, auth AuthAP
 	p := rd.page(r)
 	p.Title = p.L["admin_title"]
 	p.Active = "admin"
-	view := &pages.Admin{Users: make([]pages.UserRow, 0, len(users))}
-	for _, u := range users {
-		row := pages.UserRow{Username: u.Username, Role: u.Role, Self: strings.EqualFold(u.Username, a.claims.Subject),
-			ResetLabel: fmt.Sprintf(p.L["reset_label"], u.Username)}
-		if !u.CreatedAt.IsZero() {
-			row.Created = u.CreatedAt.UTC().Format(pages.TimeLayout)
-			row.CreatedISO = u.CreatedAt.UTC().Format("2006-01-02T15:04:05Z")
-		}
-		view.Users = append(view.Users, row)
-	}
-	p.Admin = view
+	p.Admin = pages.NewAdmin(users, a.claims.Subject, p.L)
 	return p, nil
 }
 
@@ -143,17 +133,7 @@ func handleCreateUser(log *slog.Logger, rd *renderer, auth AuthAPI, sessions *se
 		a, _ := authFrom(r.Context())
 		name := strings.TrimSpace(r.PostForm.Get("username"))
 		password, role := r.PostForm.Get("password"), r.PostForm.Get("role")
-		f := pages.Form{Values: map[string]string{"username": name, "role": role}}
-		L := rd.page(r).L
-		switch {
-		case name == "":
-			f.Fail("username", L["err_username_missing"])
-		case len(name) > maxUsernameLen:
-			f.Fail("username", L["err_username_rule"])
-		}
-		if password == "" || len(password) > maxPasswordLen {
-			f.Fail("password", L["err_password_rule"])
-		}
+		f := pages.CheckNewUser(name, password, role, rd.page(r).L)
 		submitAdmin(w, r, rd, auth, sessions, adminChange{
 			form: f,
 			call: func(ctx context.Context, token string) error {
@@ -179,11 +159,8 @@ func handleResetPassword(log *slog.Logger, rd *renderer, auth AuthAPI, sessions 
 		}
 		a, _ := authFrom(r.Context())
 		name := chi.URLParam(r, "username")
-		password := r.PostForm.Get(fieldResetPassword)
-		var f pages.Form
-		if password == "" || len(password) > maxPasswordLen {
-			f.Fail(fieldResetPassword, rd.page(r).L["err_password_rule"])
-		}
+		password := r.PostForm.Get(pages.FieldResetPassword)
+		f := pages.CheckReset(password, rd.page(r).L)
 		submitAdmin(w, r, rd, auth, sessions, adminChange{
 			form: f,
 			call: func(ctx context.Context, token string) error { return auth.SetPassword(ctx, token, name, password) },
@@ -192,7 +169,7 @@ func handleResetPassword(log *slog.Logger, rd *renderer, auth AuthAPI, sessions 
 				adminDone(w, r, doneReset, name)
 			},
 			// The row has one field: every refusal is shown there.
-			field: func(string) string { return fieldResetPassword },
+			field: func(string) string { return pages.FieldResetPassword },
 			show: func(p *pages.Page, f pages.Form) {
 				p.Admin.ResetUser, p.Admin.Reset = name, f
 				if !p.Admin.Has(name) {

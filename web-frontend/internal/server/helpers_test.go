@@ -502,7 +502,7 @@ func (e *env) wantLoginRedirect(tb testing.TB, w *httptest.ResponseRecorder, exp
 	if err != nil || loc.Path != "/login" {
 		tb.Fatalf("got Location %q, want /login", w.Header().Get("Location"))
 	}
-	if got := loc.Query().Get("msg") == msgExpired; got != expired {
+	if got := loc.Query().Get("msg") == pages.MsgExpired; got != expired {
 		tb.Errorf("got Location %q, want expiry message %v", loc, expired)
 	}
 	if expired {

@@ -18,12 +18,9 @@ import (
 	"github.com/jwt-micro-system/web-frontend/internal/session"
 )
 
-// Form limits: generous for people, small for abuse. auth-api applies the
-// real password rules.
+// maxFormBytes bounds a form; authCallTimeout a call to auth-api.
 const (
 	maxFormBytes    = 16 << 10
-	maxUsernameLen  = 256
-	maxPasswordLen  = 1024
 	authCallTimeout = 5 * time.Second
 )
 
@@ -39,18 +36,7 @@ func handleLoginPage(rd *renderer, sessions *session.Manager) http.HandlerFunc {
 		p := rd.page(r)
 		p.Title = p.L["login_title"]
 		p.Login = &pages.Login{Next: next}
-		switch r.URL.Query().Get("msg") {
-		case msgExpired:
-			p.Flash = &pages.Flash{Kind: "warning", Text: p.L["msg_expired"]}
-			p.SessionEnded = true
-		case msgLoggedOut:
-			p.Flash = &pages.Flash{Kind: "info", Text: p.L["msg_logged_out"]}
-			p.SessionEnded = true
-		case msgLoggedOutAll:
-			p.Flash = &pages.Flash{Kind: "info", Text: p.L["msg_logged_out_all"]}
-			p.SessionEnded = true
-		case msgPasswordChanged:
-			p.Flash = &pages.Flash{Kind: "info", Text: p.L["msg_password_changed"]}
+		if p.Flash = pages.EndedFlash(r.URL.Query().Get("msg"), p.L); p.Flash != nil {
 			p.SessionEnded = true
 		}
 		rd.render(w, r, http.StatusOK, "login", p)
@@ -69,7 +55,7 @@ func readLogin(w http.ResponseWriter, r *http.Request, v *pages.Login) (username
 	switch {
 	case username == "" || password == "":
 		return "", "", errMissingFields
-	case len(username) > maxUsernameLen || len(password) > maxPasswordLen:
+	case len(username) > pages.MaxUsernameLen || len(password) > pages.MaxPasswordLen:
 		v.Username = ""
 		return "", "", errTooLong
 	}
@@ -141,7 +127,7 @@ func handleLogin(log *slog.Logger, rd *renderer, auth AuthAPI, sessions *session
 func handleLogout(sessions *session.Manager) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		sessions.End(w, r)
-		http.Redirect(w, r, "/login?msg="+msgLoggedOut, http.StatusSeeOther)
+		http.Redirect(w, r, "/login?msg="+pages.MsgLoggedOut, http.StatusSeeOther)
 	}
 }
 

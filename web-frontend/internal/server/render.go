@@ -13,13 +13,6 @@ import (
 	"github.com/jwt-micro-system/web-frontend/internal/session"
 )
 
-// Message codes the login page accepts in ?msg=. Only these fixed codes
-// are shown, never text from the URL.
-const (
-	msgExpired   = "expired"
-	msgLoggedOut = "logged_out"
-)
-
 // renderer turns page data into responses; the handlers that show pages
 // ask for it.
 type renderer struct {
@@ -59,7 +52,7 @@ func (rd *renderer) fail(w http.ResponseWriter, r *http.Request, err error) {
 			}
 		}
 		if !errors.Is(err, session.ErrNoSession) {
-			q.Set("msg", msgExpired)
+			q.Set("msg", pages.MsgExpired)
 		}
 		target := "/login"
 		if len(q) > 0 {

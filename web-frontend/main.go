@@ -128,7 +128,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		MetricsToken: cfg.MetricsToken, MetricsSeparate: cfg.MetricsAddress != "",
 	}
 	handler := server.NewServer(log, opts, server.Deps{
-		Verifier: verifier, Sessions: sessions, Auth: auth, Pages: pages, Static: static, Metrics: metrics,
+		Sessions: sessions, Auth: auth, Pages: pages, Static: static, Metrics: metrics,
 	})
 
 	ln, err := net.Listen("tcp", net.JoinHostPort(cfg.ListenAddress, strconv.Itoa(cfg.Port)))

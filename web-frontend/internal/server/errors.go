@@ -26,7 +26,6 @@ var (
 	errTooLong       = errors.New("username or password too long")
 	errPanic         = errors.New("panic serving request")
 	errNoTracker     = errors.New("requireSession runs outside observe") // a wiring mistake: 500
-	errBadBearer     = errors.New("bearer token refused")                // wraps the Verifier's error
 )
 
 // problem is how an error is answered: the status, the page text (a
@@ -75,7 +74,7 @@ func problemOf(err error) problem {
 		return problem{status: http.StatusBadRequest, key: "err_missing_fields", code: "bad_request", msg: "Enter a username and a password."}
 	case errors.Is(err, errTooLong):
 		return problem{status: http.StatusBadRequest, key: "err_too_long", code: "bad_request", msg: "The username or password is too long."}
-	case errors.Is(err, errBadBearer):
+	case errors.Is(err, session.ErrBadBearer):
 		return problem{status: http.StatusUnauthorized, code: "invalid_token",
 			msg: "The bearer token is invalid or has expired; log in again to get a new one."}
 	case errors.Is(err, session.ErrNoSession):
@@ -181,7 +180,7 @@ func writeAPIError(w http.ResponseWriter, err error) {
 	p := problemOf(err)
 	p.setRetryAfter(w)
 	switch {
-	case errors.Is(err, errBadBearer):
+	case errors.Is(err, session.ErrBadBearer):
 		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
 	case p.status == http.StatusUnauthorized:
 		w.Header().Set("WWW-Authenticate", `Bearer realm="web-frontend"`)

@@ -431,7 +431,7 @@ func newEnv(tb testing.TB, cfg envConfig) *env {
 		tb.Fatal(err)
 	}
 	e.deps = Deps{
-		Verifier: e.verifier, Sessions: e.sessions, Auth: auth, Pages: pgs,
+		Sessions: e.sessions, Auth: auth, Pages: pgs,
 		Static: os.DirFS("../../static"), Metrics: mets, Now: clk.fn(),
 	}
 	e.rd = &renderer{log: e.log, pages: pgs, version: "test", sessions: e.sessions}

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
-	"strconv"
 	"strings"
 	"time"
 
@@ -131,22 +130,11 @@ func handleLogout(sessions *session.Manager) http.HandlerFunc {
 	}
 }
 
-// sessionEndedCookie is a throwaway cookie; see handleSessionEnded.
-const sessionEndedCookie = "session_ended"
-
 // handleSessionEnded is fetched, as a hidden image, by the login page shown
-// after a logout or an expired session. Chromium keeps even no-store pages
-// in its back/forward cache, and evicts them only when a cookie changes
-// after they entered it; the session cookie was cleared just before, so
-// without this Back would show a frozen copy of the dashboard just left.
-// Changing a throwaway cookie once the login page has loaded evicts it. No
-// session state changes here.
-func handleSessionEnded(codec *session.Codec, now func() time.Time) http.HandlerFunc {
+// after a logout or an expired session; see session.Manager.MarkEnded.
+func handleSessionEnded(sessions *session.Manager) http.HandlerFunc {
 	return func(w http.ResponseWriter, _ *http.Request) {
-		ck := codec.Cookie(strconv.FormatInt(now().UnixNano(), 36))
-		ck.Name = sessionEndedCookie
-		ck.MaxAge = 10
-		http.SetCookie(w, ck)
+		sessions.MarkEnded(w)
 		w.Header().Set("Cache-Control", "no-store")
 		w.WriteHeader(http.StatusNoContent)
 	}

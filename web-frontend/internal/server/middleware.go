@@ -2,13 +2,10 @@ package server
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"net/http"
-	"strings"
 
 	"github.com/jwt-micro-system/shared/jwtauth"
-	"github.com/jwt-micro-system/web-frontend/internal/metrics"
 	"github.com/jwt-micro-system/web-frontend/internal/observe"
 	"github.com/jwt-micro-system/web-frontend/internal/session"
 )
@@ -85,7 +82,7 @@ func authFrom(ctx context.Context) (*authInfo, bool) {
 // session cookie (renewed silently by the Manager when its access token has
 // expired) or, in apiMode, an Authorization: Bearer token. It runs behind
 // observe, whose tracker keeps the result.
-func requireSession(mode authMode, verifier *jwtauth.Verifier, sessions *session.Manager, m *metrics.Metrics, rd *renderer) func(http.Handler) http.Handler {
+func requireSession(mode authMode, sessions *session.Manager, rd *renderer) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			t, ok := trackerOf(r.Context())
@@ -93,44 +90,26 @@ func requireSession(mode authMode, verifier *jwtauth.Verifier, sessions *session
 				rd.fail(w, r, errNoTracker)
 				return
 			}
-			var info authInfo
-			if tok, ok := bearerToken(r); ok && mode == apiMode {
-				claims, err := verifier.Verify(tok)
-				if err != nil {
-					reason := string(jwtauth.ReasonOf(err))
-					m.Session("invalid", "bearer_"+reason)
-					// The reason is for the log; the client learns no more
-					// than that the token was refused.
-					rd.log.InfoContext(r.Context(), "bearer token refused", "reason", reason)
-					writeAPIError(w, fmt.Errorf("%w: %w", errBadBearer, err))
-					return
-				}
-				m.Session("ok", "bearer")
-				info = authInfo{claims: claims, token: tok, bearer: true}
+			var a *session.Auth
+			var err error
+			tok, bearer := session.BearerToken(r)
+			if bearer = bearer && mode == apiMode; bearer {
+				a, err = sessions.Bearer(r.Context(), tok)
 			} else {
-				a, err := sessions.Load(w, r)
-				switch {
-				case err != nil && mode == apiMode:
-					writeAPIError(w, err)
-					return
-				case err != nil:
-					rd.fail(w, r, err)
-					return
-				}
-				info = authInfo{claims: a.Claims, token: a.AccessToken}
+				a, err = sessions.Load(w, r)
 			}
+			switch {
+			case err != nil && mode == apiMode:
+				writeAPIError(w, err)
+				return
+			case err != nil:
+				rd.fail(w, r, err)
+				return
+			}
+			info := authInfo{claims: a.Claims, token: a.AccessToken, bearer: bearer}
 			t.SetUser(info.claims.Subject)
 			t.Keep(info)
 			next.ServeHTTP(w, r)
 		})
 	}
-}
-
-// bearerToken returns the token of an Authorization: Bearer header.
-func bearerToken(r *http.Request) (string, bool) {
-	h := r.Header.Get("Authorization")
-	if len(h) < 7 || !strings.EqualFold(h[:7], "bearer ") {
-		return "", false
-	}
-	return strings.TrimSpace(h[7:]), true
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/jwt-micro-system/shared/httpserve"
 	"github.com/jwt-micro-system/shared/jwtauth"
 	"github.com/jwt-micro-system/web-frontend/internal/observe"
+	"github.com/jwt-micro-system/web-frontend/internal/pages"
 )
 
 // routes is the one place that lists every route and its middleware.
@@ -26,7 +27,7 @@ func routes(log *slog.Logger, opts Options, d Deps) http.Handler {
 	// the API's routes (so an unknown API path says 401 to a stranger).
 	// The API is not a mounted sub-router: a mount costs every API
 	// request a path rewrite and a path value.
-	api := requireSession(apiMode, d.Verifier, d.Sessions, d.Metrics, rd)
+	api := requireSession(apiMode, d.Sessions, rd)
 	r.NotFound(byArea(api(handleAPIError(errNotFound)), handleError(rd, errNotFound)))
 	r.MethodNotAllowed(byArea(api(handleAPIError(errMethod)), handleError(rd, errMethod)))
 
@@ -36,15 +37,15 @@ func routes(log *slog.Logger, opts Options, d Deps) http.Handler {
 	if !opts.MetricsSeparate {
 		r.Method(http.MethodGet, "/metrics", httpserve.RequireBearer(opts.MetricsToken, "METRICS_TOKEN", d.Metrics.Handler()))
 	}
-	r.Get("/static/*", handleStatic(rd, d.Static))
+	r.Get("/static/*", pages.Static(d.Static, handleError(rd, errNotFound)))
 	r.Get("/login", handleLoginPage(rd, d.Sessions))
 	r.Post("/login", handleLogin(log, rd, d.Auth, d.Sessions, opts.TrustedProxies))
 	r.Post("/logout", handleLogout(d.Sessions))
-	r.Get("/logout/done", handleSessionEnded(d.Sessions.Codec(), d.Now))
+	r.Get("/logout/done", handleSessionEnded(d.Sessions))
 
 	// Pages: a session cookie is required; without one, /login.
 	r.Group(func(r chi.Router) {
-		r.Use(requireSession(pageMode, d.Verifier, d.Sessions, d.Metrics, rd))
+		r.Use(requireSession(pageMode, d.Sessions, rd))
 		r.Get("/", handleDashboard(rd, d.Now))
 		r.Get("/account", handleAccount(rd))
 		r.Post("/account/password", handleChangePassword(log, rd, d.Auth, d.Sessions, opts.TrustedProxies))

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/jwt-micro-system/shared/httpserve"
-	"github.com/jwt-micro-system/shared/jwtauth"
 
 	"github.com/jwt-micro-system/shared/requestid"
 	"github.com/jwt-micro-system/shared/secretkey"
@@ -64,9 +63,8 @@ type Options struct {
 
 // Deps are the collaborators of the server, built once at start.
 type Deps struct {
-	// Verifier checks bearer tokens on /api; cookie sessions go through
-	// Sessions, which holds the same Verifier.
-	Verifier *jwtauth.Verifier
+	// Sessions authenticates requests: the cookie, or on /api a bearer
+	// token.
 	Sessions *session.Manager
 	Auth     AuthAPI
 	Pages    *pages.Set

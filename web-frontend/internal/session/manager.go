@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jwt-micro-system/shared/jwtauth"
@@ -188,6 +190,35 @@ func (m *Manager) Load(w http.ResponseWriter, r *http.Request) (*Auth, error) {
 	return &Auth{Claims: nc, AccessToken: pair.AccessToken}, nil
 }
 
+// ErrBadBearer: the API's bearer token was refused (wrapping the
+// Verifier's error).
+var ErrBadBearer = errors.New("session: bearer token refused")
+
+// Bearer establishes the session of an API request that carries an
+// Authorization: Bearer token instead of the cookie (see BearerToken): the
+// token must verify, with nothing renewed. A refusal wraps ErrBadBearer;
+// its reason is observed and logged, never told the client.
+func (m *Manager) Bearer(ctx context.Context, token string) (*Auth, error) {
+	claims, err := m.verifier.Verify(token)
+	if err != nil {
+		reason := string(jwtauth.ReasonOf(err))
+		m.observe("invalid", "bearer_"+reason)
+		m.log.InfoContext(ctx, "bearer token refused", "reason", reason)
+		return nil, fmt.Errorf("%w: %w", ErrBadBearer, err)
+	}
+	m.observe("ok", "bearer")
+	return &Auth{Claims: claims, AccessToken: token}, nil
+}
+
+// BearerToken returns the token of an Authorization: Bearer header.
+func BearerToken(r *http.Request) (string, bool) {
+	h := r.Header.Get("Authorization")
+	if len(h) < 7 || !strings.EqualFold(h[:7], "bearer ") {
+		return "", false
+	}
+	return strings.TrimSpace(h[7:]), true
+}
+
 // refuse ends the session of a refused request: counted, logged, the
 // cookie cleared.
 func (m *Manager) refuse(ctx context.Context, w http.ResponseWriter, outcome, reason string, err error) error {
@@ -250,6 +281,22 @@ func (m *Manager) EndIfRefused(w http.ResponseWriter, err error) error {
 		return fmt.Errorf("%w: auth-api refused the token: %w", ErrExpired, err)
 	}
 	return err
+}
+
+// EndedCookie is the name of a throwaway cookie; see MarkEnded.
+const EndedCookie = "session_ended"
+
+// MarkEnded sets a throwaway cookie, for the login page shown after a
+// logout or an expired session (which fetches /logout/done as a hidden
+// image). Chromium keeps even no-store pages in its back/forward cache,
+// and evicts them only when a cookie changes after they entered it; the
+// session cookie was cleared just before, so without this Back would show
+// a frozen copy of the dashboard just left. No session state changes.
+func (m *Manager) MarkEnded(w http.ResponseWriter) {
+	ck := m.codec.Cookie(strconv.FormatInt(m.now().UnixNano(), 36))
+	ck.Name = EndedCookie
+	ck.MaxAge = 10
+	http.SetCookie(w, ck)
 }
 
 // Clear makes the browser drop the session cookie; auth-api is not told.

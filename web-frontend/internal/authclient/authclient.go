@@ -74,6 +74,10 @@ type Tokens struct {
 	TokenType    string `json:"token_type"`
 	ExpiresIn    int64  `json:"expires_in"`
 	RefreshToken string `json:"refresh_token"`
+	// RefreshExpiresIn is how many seconds the refresh family has left
+	// (rotation never extends it): when the user has to sign in again.
+	// Zero when auth-api does not say.
+	RefreshExpiresIn int64 `json:"refresh_expires_in,omitempty"`
 }
 
 // User is one entry of the admin user list.

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jwt-micro-system/shared/jwtauth"
 	"github.com/jwt-micro-system/web-frontend/internal/i18n"
@@ -137,6 +138,22 @@ type Login struct {
 // Account is the view of the account page.
 type Account struct {
 	Password Form
+	// SignInAgain says when the user has to sign in again (the refresh
+	// family's expiry): "You will have to sign in again in 30 days", and
+	// the time, for <time datetime>. Empty when unknown.
+	SignInAgain, Until, UntilISO string
+}
+
+// NewAccount is the account page's view for a session that ends for good
+// at refreshExpires (zero: unknown, and the page says nothing of it).
+func NewAccount(refreshExpires, now time.Time, L i18n.Texts) *Account {
+	v := &Account{}
+	if !refreshExpires.IsZero() {
+		v.SignInAgain = fmt.Sprintf(L["sign_in_again"], L.In(max(refreshExpires.Sub(now), 0)))
+		v.Until = refreshExpires.UTC().Format(TimeLayout)
+		v.UntilISO = refreshExpires.UTC().Format(time.RFC3339)
+	}
+	return v
 }
 
 // Admin is the view of the admin page.

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"time"
 
 	"github.com/jwt-micro-system/web-frontend/internal/clientip"
 	"github.com/jwt-micro-system/web-frontend/internal/pages"
@@ -22,9 +23,9 @@ const (
 
 // handleAccount shows the account page: who you are, the password form and
 // "Sign out everywhere".
-func handleAccount(rd *renderer) http.HandlerFunc {
+func handleAccount(rd *renderer, now func() time.Time) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		p := accountPage(rd, r)
+		p := accountPage(rd, r, now())
 		if r.URL.Query().Get("done") == donePassword {
 			p.Flash = &pages.Flash{Kind: "info", Text: p.L["done_password"]}
 		}
@@ -32,11 +33,12 @@ func handleAccount(rd *renderer) http.HandlerFunc {
 	}
 }
 
-func accountPage(rd *renderer, r *http.Request) *pages.Page {
+func accountPage(rd *renderer, r *http.Request, now time.Time) *pages.Page {
 	p := rd.page(r)
 	p.Title = p.L["account_title"]
 	p.Active = "account"
-	p.Account = &pages.Account{}
+	a, _ := authFrom(r.Context())
+	p.Account = pages.NewAccount(a.refreshExpires, now, p.L)
 	return p
 }
 
@@ -44,7 +46,7 @@ func accountPage(rd *renderer, r *http.Request) *pages.Page {
 // every refresh token of the user, this session's too; so it signs in
 // again with the new password and replaces this session's cookie: this
 // session continues, every other one ends.
-func handleChangePassword(log *slog.Logger, rd *renderer, auth AuthAPI, sessions *session.Manager, trusted []netip.Prefix) http.HandlerFunc {
+func handleChangePassword(log *slog.Logger, rd *renderer, auth AuthAPI, sessions *session.Manager, trusted []netip.Prefix, now func() time.Time) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
 		a, _ := authFrom(ctx)
@@ -54,7 +56,7 @@ func handleChangePassword(log *slog.Logger, rd *renderer, auth AuthAPI, sessions
 			return
 		}
 		current, next, again := r.PostForm.Get(pages.FieldCurrent), r.PostForm.Get(pages.FieldNew), r.PostForm.Get(pages.FieldConfirmation)
-		p := accountPage(rd, r)
+		p := accountPage(rd, r, now())
 		f := &p.Account.Password
 		show := func(status int) {
 			p.Failed = true

@@ -72,8 +72,12 @@ type fakeAuth struct {
 	down         atomic.Bool // answer 503 to everything
 	rateLimit    atomic.Bool // answer 429 to /login
 	refreshDelay time.Duration
-	lastClient   atomic.Value // the verified client address of the last login
-	requestIDs   chan string  // X-Request-Id of every call, when set
+	// familyTTL, when set, makes every pair say refresh_expires_in: what
+	// is left of its family's familyTTL (never extended by rotation).
+	familyTTL  time.Duration
+	familyExp  map[string]time.Time // by family
+	lastClient atomic.Value         // the verified client address of the last login
+	requestIDs chan string          // X-Request-Id of every call, when set
 }
 
 type refreshEntry struct {
@@ -105,7 +109,8 @@ func newFakeAuth(tb testing.TB, secret string, clk *clock) *fakeAuth {
 		tb.Fatal(err)
 	}
 	return &fakeAuth{clock: clk, issuer: is, keys: ks, iss: jwtauth.DefaultIssuer,
-		refresh: map[string]*refreshEntry{}, families: map[string]bool{}, users: fakeUsers()}
+		refresh: map[string]*refreshEntry{}, families: map[string]bool{}, users: fakeUsers(),
+		familyExp: map[string]time.Time{}}
 }
 
 // revokeUser revokes every refresh family of user; f.mu is held.
@@ -231,8 +236,17 @@ func (f *fakeAuth) pairWith(w http.ResponseWriter, user, role, family, rt string
 	if f.refresh[rt] == nil {
 		f.refresh[rt] = &refreshEntry{user: user, role: role, family: family}
 	}
-	writeJSON(w, 200, map[string]any{"access_token": access, "token_type": "Bearer", "expires_in": int(tokenTTL.Seconds()),
-		"refresh_token": rt, "token": access})
+	body := map[string]any{"access_token": access, "token_type": "Bearer", "expires_in": int(tokenTTL.Seconds()),
+		"refresh_token": rt, "token": access}
+	if f.familyTTL > 0 {
+		exp, ok := f.familyExp[family]
+		if !ok {
+			exp = f.clock.Now().Add(f.familyTTL)
+			f.familyExp[family] = exp
+		}
+		body["refresh_expires_in"] = int(exp.Sub(f.clock.Now()).Seconds())
+	}
+	writeJSON(w, 200, body)
 	return rt
 }
 

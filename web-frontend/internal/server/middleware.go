@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/jwt-micro-system/shared/jwtauth"
 	"github.com/jwt-micro-system/web-frontend/internal/observe"
@@ -59,6 +60,8 @@ type authInfo struct {
 	claims *jwtauth.Claims
 	token  string // the verified access token, for calls to auth-api
 	bearer bool   // true when it came from an Authorization header
+	// refreshExpires is when the session ends for good; zero when unknown.
+	refreshExpires time.Time
 }
 
 // tracker is the request's observe.Tracker; authInfo, unexported, is the
@@ -106,7 +109,7 @@ func requireSession(mode authMode, sessions *session.Manager, rd *renderer) func
 				rd.fail(w, r, err)
 				return
 			}
-			info := authInfo{claims: a.Claims, token: a.AccessToken, bearer: bearer}
+			info := authInfo{claims: a.Claims, token: a.AccessToken, bearer: bearer, refreshExpires: a.RefreshExpires}
 			t.SetUser(info.claims.Subject)
 			t.Keep(info)
 			next.ServeHTTP(w, r)

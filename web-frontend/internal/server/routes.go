@@ -47,8 +47,8 @@ func routes(log *slog.Logger, opts Options, d Deps) http.Handler {
 	r.Group(func(r chi.Router) {
 		r.Use(requireSession(pageMode, d.Sessions, rd))
 		r.Get("/", handleDashboard(rd, d.Now))
-		r.Get("/account", handleAccount(rd))
-		r.Post("/account/password", handleChangePassword(log, rd, d.Auth, d.Sessions, opts.TrustedProxies))
+		r.Get("/account", handleAccount(rd, d.Now))
+		r.Post("/account/password", handleChangePassword(log, rd, d.Auth, d.Sessions, opts.TrustedProxies, d.Now))
 		r.Post("/account/logout-all", handleLogoutAll(log, rd, d.Auth, d.Sessions))
 		r.Group(func(r chi.Router) {
 			r.Use(requireAdmin(log, rd))

@@ -43,6 +43,9 @@ type AuthAPI interface {
 type Auth struct {
 	Claims      *jwtauth.Claims
 	AccessToken string
+	// RefreshExpires is when the session ends for good and the user has
+	// to sign in again (the refresh family's expiry); zero when unknown.
+	RefreshExpires time.Time
 }
 
 // Options tune a Manager; the zero value is the production setting.
@@ -146,7 +149,7 @@ func (m *Manager) Load(w http.ResponseWriter, r *http.Request) (*Auth, error) {
 	claims, err := m.verifier.Verify(sess.AccessToken)
 	if err == nil && m.now().Before(claims.Expiry()) {
 		m.observe("ok", "")
-		return &Auth{Claims: claims, AccessToken: sess.AccessToken}, nil
+		return &Auth{Claims: claims, AccessToken: sess.AccessToken, RefreshExpires: sess.RefreshExpires}, nil
 	}
 	if err != nil && jwtauth.ReasonOf(err) != jwtauth.ReasonExpired {
 		return nil, m.refuse(ctx, w, "invalid", string(jwtauth.ReasonOf(err)), err)
@@ -162,7 +165,7 @@ func (m *Manager) Load(w http.ResponseWriter, r *http.Request) (*Auth, error) {
 			// the next request.
 			m.observe("ok", "renewal_deferred")
 			m.log.WarnContext(ctx, "session renewal deferred: auth-api unavailable", "err", err)
-			return &Auth{Claims: claims, AccessToken: sess.AccessToken}, nil
+			return &Auth{Claims: claims, AccessToken: sess.AccessToken, RefreshExpires: sess.RefreshExpires}, nil
 		}
 		m.observe("unavailable", "")
 		m.log.WarnContext(ctx, "session renewal failed: auth-api unavailable", "err", err)
@@ -182,12 +185,18 @@ func (m *Manager) Load(w http.ResponseWriter, r *http.Request) (*Auth, error) {
 		m.log.ErrorContext(ctx, ErrMismatch.Error(), "reason", reason)
 		return nil, m.refuse(ctx, w, "invalid", "renewed_"+reason, err)
 	}
-	if err := m.set(w, pair); err != nil {
+	// Rotation never extends the family: an auth-api that does not say
+	// leaves the expiry the cookie knew.
+	expires := m.refreshExpiry(pair)
+	if expires.IsZero() {
+		expires = sess.RefreshExpires
+	}
+	if err := m.set(w, pair, expires); err != nil {
 		m.log.ErrorContext(ctx, "session cookie could not be sealed", "err", err)
 		return nil, m.refuse(ctx, w, "invalid", "encode", err)
 	}
 	m.observe("refreshed", "")
-	return &Auth{Claims: nc, AccessToken: pair.AccessToken}, nil
+	return &Auth{Claims: nc, AccessToken: pair.AccessToken, RefreshExpires: expires}, nil
 }
 
 // ErrBadBearer: the API's bearer token was refused (wrapping the
@@ -247,7 +256,7 @@ func (m *Manager) Start(w http.ResponseWriter, tokens authclient.Tokens) (*jwtau
 	if err != nil {
 		return nil, fmt.Errorf("%w (%s)", ErrMismatch, jwtauth.ReasonOf(err))
 	}
-	if err := m.set(w, tokens); err != nil {
+	if err := m.set(w, tokens, m.refreshExpiry(tokens)); err != nil {
 		return nil, err
 	}
 	return claims, nil
@@ -355,14 +364,30 @@ func (m *Manager) decode(value string) (Session, error) {
 	return s, err
 }
 
-// set seals tokens into the session cookie on w.
-func (m *Manager) set(w http.ResponseWriter, t authclient.Tokens) error {
-	value, err := m.codec.Encode(Session{AccessToken: t.AccessToken, RefreshToken: t.RefreshToken})
+// set seals tokens and the refresh family's expiry into the session
+// cookie on w.
+func (m *Manager) set(w http.ResponseWriter, t authclient.Tokens, refreshExpires time.Time) error {
+	value, err := m.codec.Encode(Session{AccessToken: t.AccessToken, RefreshToken: t.RefreshToken, RefreshExpires: refreshExpires})
 	if err != nil {
 		return err
 	}
 	http.SetCookie(w, m.codec.Cookie(value))
 	return nil
+}
+
+// maxRefreshExpiresIn bounds the refresh_expires_in believed: auth-api
+// refuses a REFRESH_TOKEN_TTL over 90 days, so a longer one is not a
+// family's.
+const maxRefreshExpiresIn = 366 * 24 * 3600
+
+// refreshExpiry is when the refresh family of t ends, to the second: now
+// plus auth-api's refresh_expires_in; zero when auth-api did not say or
+// said something no family lasts.
+func (m *Manager) refreshExpiry(t authclient.Tokens) time.Time {
+	if t.RefreshExpiresIn <= 0 || t.RefreshExpiresIn > maxRefreshExpiresIn {
+		return time.Time{}
+	}
+	return m.now().Add(time.Duration(t.RefreshExpiresIn) * time.Second).Truncate(time.Second).UTC()
 }
 
 // renew returns a fresh pair for refreshToken: one refresh at auth-api

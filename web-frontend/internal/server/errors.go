@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/jwt-micro-system/web-frontend/internal/authclient"
@@ -60,7 +59,7 @@ func problemOf(err error) problem {
 		return problem{status: http.StatusMethodNotAllowed, key: "err_method", code: "method_not_allowed", msg: "This endpoint does not accept that method."}
 	case errors.Is(err, errCrossOrigin):
 		return problem{status: http.StatusForbidden, key: "err_cross_origin", code: "cross_origin", msg: "Cross-origin requests are refused."}
-	case errors.Is(err, authclient.ErrForbidden) && codeOf(err) == "invalid_credentials":
+	case errors.Is(err, authclient.ErrForbidden) && authclient.CodeOf(err) == "invalid_credentials":
 		// The current password of a password change.
 		return problem{status: http.StatusForbidden, key: "err_current_wrong", code: "invalid_credentials", msg: "The current password is wrong.",
 			field: "current_password", formKey: "err_current_wrong"}
@@ -95,21 +94,25 @@ func problemOf(err error) problem {
 		}
 		return problem{status: http.StatusTooManyRequests, key: "err_rate_limited", wait: wait, code: "rate_limited",
 			msg: "Too many attempts.", retryAfter: int(wait / time.Second)}
-	case codeOf(err) == "user_exists":
+	case authclient.CodeOf(err) == "user_exists":
 		return problem{status: http.StatusConflict, key: "err_username_taken", code: "user_exists", msg: "That username is taken.",
 			field: "username", formKey: "err_username_taken"}
-	case codeOf(err) == "not_found":
+	case authclient.CodeOf(err) == "not_found":
 		return problem{status: http.StatusNotFound, key: "err_no_user", code: "not_found", msg: "There is no such user.",
 			field: "username", formKey: "err_no_user"}
-	case codeOf(err) == "cannot_delete_self":
+	case authclient.CodeOf(err) == "cannot_delete_self":
 		return problem{status: http.StatusConflict, key: "err_delete_self", code: "cannot_delete_self", msg: "You cannot delete yourself.",
 			formKey: "err_delete_self"}
 	case errors.Is(err, authclient.ErrRejected) && errors.As(err, &ae) && ae.Message != "":
 		// auth-api's own words about what to fix (e.g. the password
 		// length rule), and the field they are about.
 		pr := problem{status: http.StatusBadRequest, text: ae.Message, code: ae.Code, msg: ae.Message}
-		if ae.Status == http.StatusBadRequest {
-			pr.field, pr.formKey = ruleField(ae.Message)
+		switch f := authclient.RuleField(err); f {
+		case "":
+		case "password_same":
+			pr.field, pr.formKey = "password", "err_password_same"
+		default:
+			pr.field, pr.formKey = f, "err_"+f+"_rule"
 		}
 		return pr
 	case errors.Is(err, authclient.ErrUnavailable), errors.Is(err, authclient.ErrRejected),
@@ -140,32 +143,6 @@ func (p problem) formMessage(texts i18n.Texts) string {
 		return texts[p.formKey]
 	}
 	return p.message(texts)
-}
-
-// ruleField says which field a refusal of auth-api's password or username
-// rules is about (its message names the field first), and the catalog key
-// of the text for it; "" for a message about something else.
-func ruleField(message string) (field, key string) {
-	switch {
-	case strings.Contains(message, "must differ"):
-		return "password", "err_password_same"
-	case strings.HasPrefix(message, "username"):
-		return "username", "err_username_rule"
-	case strings.HasPrefix(message, "role"):
-		return "role", "err_role_rule"
-	case strings.Contains(message, "password"):
-		return "password", "err_password_rule"
-	}
-	return "", ""
-}
-
-// codeOf returns the error code auth-api answered with, or "".
-func codeOf(err error) string {
-	var ae *authclient.Error
-	if errors.As(err, &ae) {
-		return ae.Code
-	}
-	return ""
 }
 
 // setRetryAfter sets Retry-After when the problem has one.

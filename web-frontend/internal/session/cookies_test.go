@@ -82,3 +82,30 @@ func valuesOf(h http.Header, name string) []string {
 	}
 	return out
 }
+
+// BenchmarkCookieHeader is reading the session cookie out of a Cookie
+// header that carries other cookies too, as a browser sends it: with
+// net/http's CookiesNamed, and as the Manager reads it (cookieIter, the
+// value's bytes checked as on a cache miss).
+func BenchmarkCookieHeader(b *testing.B) {
+	value := strings.Repeat("Ab3_-", 120) // the size of a real session cookie
+	h := http.Header{"Cookie": {"_ga=GA1.1.1234567890.1700000000; theme=dark; " + InsecureName + "=" + value + "; lang=ja"}}
+	r := &http.Request{Header: h}
+	b.Run("CookiesNamed", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if c := r.CookiesNamed(InsecureName); len(c) != 1 || c[0].Value != value {
+				b.Fatal("not found")
+			}
+		}
+	})
+	b.Run("cookieIter", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			it := newCookieIter(h, InsecureName)
+			if v, ok := it.next(); !ok || v != value || !validCookieValue(v) {
+				b.Fatal("not found")
+			}
+		}
+	})
+}

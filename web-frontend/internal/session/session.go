@@ -80,6 +80,7 @@ type Session struct {
 type Codec struct {
 	current  cipher.AEAD
 	previous cipher.AEAD // nil when not rotating
+	aad      [3][]byte // by version: aadV1, aadV2 as bytes, made once
 	name     string
 	secure   bool
 }
@@ -91,7 +92,7 @@ func NewCodec(keys *secretkey.Keys, secure bool) (*Codec, error) {
 	if err != nil {
 		return nil, fmt.Errorf("session: deriving cookie key: %w", err)
 	}
-	c := &Codec{name: InsecureName, secure: secure}
+	c := &Codec{name: InsecureName, secure: secure, aad: [3][]byte{version1: []byte(aadV1), version2: []byte(aadV2)}}
 	if secure {
 		c.name = SecureName
 	}
@@ -153,7 +154,7 @@ func (c *Codec) Encode(s Session) (string, error) {
 
 	sealed := make([]byte, 1, 1+len(plain)+c.current.Overhead())
 	sealed[0] = version
-	sealed = c.current.Seal(sealed, nil, plain, []byte(aadV2))
+	sealed = c.current.Seal(sealed, nil, plain, c.aad[version2])
 	return base64.RawURLEncoding.EncodeToString(sealed), nil
 }
 
@@ -167,20 +168,16 @@ func (c *Codec) Decode(value string) (Session, error) {
 	if err != nil {
 		return Session{}, fmt.Errorf("%w: not base64url", ErrInvalid)
 	}
-	var aad string
-	switch {
-	case len(raw) < 1+c.current.Overhead():
-	case raw[0] == version1:
-		aad = aadV1
-	case raw[0] == version2:
-		aad = aadV2
+	var aad []byte
+	if len(raw) >= 1+c.current.Overhead() && (raw[0] == version1 || raw[0] == version2) {
+		aad = c.aad[raw[0]]
 	}
-	if aad == "" {
+	if aad == nil {
 		return Session{}, fmt.Errorf("%w: unknown format", ErrInvalid)
 	}
-	plain, err := c.current.Open(nil, nil, raw[1:], []byte(aad))
+	plain, err := c.current.Open(nil, nil, raw[1:], aad)
 	if err != nil && c.previous != nil {
-		plain, err = c.previous.Open(nil, nil, raw[1:], []byte(aad))
+		plain, err = c.previous.Open(nil, nil, raw[1:], aad)
 	}
 	if err != nil {
 		return Session{}, fmt.Errorf("%w: authentication failed", ErrInvalid)

@@ -80,7 +80,7 @@ type Session struct {
 type Codec struct {
 	current  cipher.AEAD
 	previous cipher.AEAD // nil when not rotating
-	aad      [3][]byte // by version: aadV1, aadV2 as bytes, made once
+	aad      [3][]byte   // by version: aadV1, aadV2 as bytes, made once
 	name     string
 	secure   bool
 }

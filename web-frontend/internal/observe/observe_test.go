@@ -6,7 +6,7 @@ import (
 )
 
 type secretA struct{ v string }
-type secretB struct{ v string }
+type secretB struct{}
 
 // A Tracker is found only with its own value type, so a package that
 // cannot name that type cannot read or forge what it keeps.

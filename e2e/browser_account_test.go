@@ -95,6 +95,22 @@ func TestBrowserAccountChangePassword(t *testing.T) {
 	laptop.wantText("h1", "Your account")
 	laptop.wantText("#account-user", user)
 	laptop.wantText("#sessions-lead", "sign in again")
+	// When the user has to sign in again: the refresh family's expiry
+	// (REFRESH_TOKEN_TTL, 7 days by default), in words and as a local time
+	// (<time datetime>, made local by the page's script). An auth-api that
+	// does not send refresh_expires_in leaves the line out.
+	if s.APILogin(t, user, old).RefreshExpiresIn > 0 {
+		laptop.wantText("#sign-in-again", "You will have to sign in again in 7 days.")
+		iso := Eval[string](laptop, `document.querySelector("#sign-in-again time").getAttribute("datetime")`)
+		if at, err := time.Parse(time.RFC3339, iso); err != nil || at.Sub(time.Now().Add(7*24*time.Hour)).Abs() > 5*time.Minute {
+			t.Errorf("#sign-in-again <time datetime=%q>: want about 7 days from now (%v)", iso, err)
+		}
+		if local := laptop.Text("#sign-in-again time"); strings.HasSuffix(local, "UTC") {
+			t.Errorf("#sign-in-again shows %q: the script did not make it local", local)
+		}
+	} else if got := Eval[int](laptop, `document.querySelectorAll("#sign-in-again").length`); got != 0 {
+		t.Errorf("auth-api sends no refresh_expires_in, yet the page shows %q", laptop.Text("#sign-in-again"))
+	}
 	updateDocs(t, "account.png", laptop.Shot("account"))
 
 	// The show-password toggle (the script's progressive enhancement).

@@ -180,6 +180,9 @@ type Tokens struct {
 	AccessToken  string `json:"access_token"`
 	RefreshToken string `json:"refresh_token"`
 	ExpiresIn    int    `json:"expires_in"`
+	// RefreshExpiresIn is the refresh family's time left, in seconds; 0
+	// from an auth-api that does not send it.
+	RefreshExpiresIn int `json:"refresh_expires_in"`
 }
 
 // APILogin logs in at auth-api directly and returns the tokens.

@@ -9,8 +9,6 @@ require (
 	github.com/joho/godotenv v1.5.1
 )
 
-require github.com/ccojocar/zxcvbn-go v1.0.4
-
 require (
 	github.com/jackc/pgpassfile v1.0.0 // indirect
 	github.com/jackc/pgservicefile v0.0.0-20240606120523-5a60cdf6a761 // indirect

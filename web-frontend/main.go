@@ -33,6 +33,8 @@ import (
 	"github.com/jwt-micro-system/shared/revocation"
 	"github.com/jwt-micro-system/web-frontend/internal/authclient"
 	"github.com/jwt-micro-system/web-frontend/internal/config"
+	"github.com/jwt-micro-system/web-frontend/internal/metrics"
+	"github.com/jwt-micro-system/web-frontend/internal/pages"
 	"github.com/jwt-micro-system/web-frontend/internal/server"
 	"github.com/jwt-micro-system/web-frontend/internal/session"
 )
@@ -103,7 +105,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err := auth.UseKeys(cfg.Keys); err != nil {
 		return err
 	}
-	pages, err := server.ParsePages(assets)
+	pages, err := pages.Parse(assets)
 	if err != nil {
 		return err
 	}
@@ -111,7 +113,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err != nil {
 		return err
 	}
-	metrics, err := server.NewMetrics()
+	metrics, err := metrics.NewMetrics()
 	if err != nil {
 		return err
 	}
@@ -126,7 +128,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		MetricsToken: cfg.MetricsToken, MetricsSeparate: cfg.MetricsAddress != "",
 	}
 	handler := server.NewServer(log, opts, server.Deps{
-		Verifier: verifier, Sessions: sessions, Auth: auth, Pages: pages, Static: static, Metrics: metrics,
+		Sessions: sessions, Auth: auth, Pages: pages, Static: static, Metrics: metrics,
 	})
 
 	ln, err := net.Listen("tcp", net.JoinHostPort(cfg.ListenAddress, strconv.Itoa(cfg.Port)))

@@ -47,7 +47,7 @@ func ExampleCheck() {
 	// Output:
 	// SECRET_KEY is a published example value and would let anyone forge tokens; generate one with: openssl rand -base64 48
 	// SECRET_KEY is too short (16 bytes, need at least 32); generate one with: openssl rand -base64 48
-	// SECRET_KEY is not random enough (about 76 bits estimated, need 128: it looks like words, a pattern or a repetition); generate one with: openssl rand -base64 48
+	// SECRET_KEY is not random enough (it looks like words: almost only lower-case letters and separators); generate one with: openssl rand -base64 48
 	// <nil>
 }
 

@@ -18,8 +18,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-
-	"github.com/ccojocar/zxcvbn-go"
 )
 
 // The environment variables that hold the keys.
@@ -40,21 +38,23 @@ const Hint = "generate one with: openssl rand -base64 48"
 // long enough to pass the length check, so it is refused by name.
 const ExamplePlaceholder = "CHANGE_ME_generate_with_openssl_rand_base64_48"
 
-// MinEntropyBits is the least estimated entropy a secret must have: the
-// 128 bits of security HS256 is meant to give. A secret from
-// openssl rand -base64 48 estimates at well over 300 bits.
-const MinEntropyBits = 128
+// MinTextLen is the shortest SECRET_KEY accepted that is not base64 or hex:
+// a plain string carries less than a byte of key material per character,
+// so it must be longer than an encoded key of MinLen bytes.
+const MinTextLen = 64
 
-// estimateWindow bounds the text the estimator looks at: its matching is
-// superlinear in the length (a 400-byte secret takes seconds), and 64
-// random base64 characters already estimate at about 370 bits. A longer
-// secret is judged by its first estimateWindow bytes.
-const estimateWindow = 64
+// minDistinct is the fewest different byte values the key material may
+// hold: 32 random bytes hold about 30, a repeated word or a run far fewer.
+const minDistinct = 16
+
+// judgeWindow bounds how much of the key material the variety checks read,
+// so a hostile multi-kilobyte value costs no more than a long key.
+const judgeWindow = 256
 
 // isPublished reports whether lower (a lower-cased secret) is one that
 // documentation, tutorials or our own seeds print: anyone can forge tokens
 // signed with it. Some look random (the hex keys of the Spring Boot JWT
-// tutorials), so the entropy estimate alone would not catch them.
+// tutorials), so the variety checks alone would not catch them.
 func isPublished(lower string) bool {
 	switch lower {
 	case
@@ -93,11 +93,16 @@ func isPlaceholder(secret string) bool {
 }
 
 // Check applies the secret policy to the value of the environment variable
-// name: not a published example, at least MinLen bytes, and random: its
-// estimated entropy (zxcvbn, which finds words, sequences, repetition and
-// keyboard patterns) is at least MinEntropyBits, and so is that of the
-// text it encodes when it is base64 or hex of printable text. The error
-// names the variable and the fix, and never repeats the secret.
+// name: not a published example, at least MinLen bytes, and made of enough
+// key material. A key that is hex or base64 (standard or URL alphabet,
+// padded or not) is judged by the bytes it decodes to: at least MinLen of
+// them, and not printable text (an encoded phrase is judged as the phrase).
+// Any other key is judged as text and must be at least MinTextLen
+// characters. Neither may look like words (almost only lower-case letters
+// and separators) or be obviously low-variety: few distinct
+// values, a repeated block, or a sequence. The checks are a few hundred
+// comparisons, with no dictionary in memory. The error names the variable
+// and the fix, and never repeats the secret.
 func Check(name, secret string) error {
 	switch {
 	case secret == "":
@@ -107,59 +112,108 @@ func Check(name, secret string) error {
 	case len(secret) < MinLen:
 		return fmt.Errorf("%s is too short (%d bytes, need at least %d); %s", name, len(secret), MinLen, Hint)
 	}
-	if bits := EstimateBits(secret); bits < MinEntropyBits {
-		return fmt.Errorf("%s is not random enough (about %d bits estimated, need %d: it looks like words, a pattern or a repetition); %s",
-			name, int(bits), MinEntropyBits, Hint)
+	if looksLikeWords(secret) {
+		return fmt.Errorf("%s is not random enough (it looks like words: almost only lower-case letters and separators); %s", name, Hint)
+	}
+	material, encoding := keyMaterial(secret)
+	if encoding != "" && isText(material) {
+		if isPlaceholder(string(material)) {
+			return fmt.Errorf("%s is an encoded published example value and would let anyone forge tokens; %s", name, Hint)
+		}
+		encoding = "" // text in disguise: judged as the text it is
+	}
+	switch {
+	case encoding != "" && len(material) < MinLen:
+		return fmt.Errorf("%s is not random enough: it decodes (%s) to %d bytes, need at least %d random bytes; %s",
+			name, encoding, len(material), MinLen, Hint)
+	case encoding == "" && len(material) < MinTextLen:
+		return fmt.Errorf("%s is not random enough: a key that is not hex or base64 of %d random bytes must be a random string of at least %d characters (this one has %d); %s",
+			name, MinLen, MinTextLen, len(material), Hint)
+	}
+	if why := lowVariety(material); why != "" {
+		return fmt.Errorf("%s is not random enough (%s); %s", name, why, Hint)
 	}
 	return nil
 }
 
-// EstimateBits estimates the entropy of secret in bits: the zxcvbn
-// estimate of its first 64 bytes, or of the printable text it decodes to
-// (base64 or hex) when that is lower, so an encoded phrase is judged as
-// the phrase.
-func EstimateBits(secret string) float64 {
-	bits := estimate(secret)
-	for _, text := range decodedTexts(secret) {
-		if isPlaceholder(text) {
-			return 0
-		}
-		bits = min(bits, estimate(text))
+// keyMaterial returns what secret decodes to as hex, else as base64 (the
+// first alphabet that decodes it), with the name of the encoding; or the
+// secret itself and "" when it is neither.
+func keyMaterial(secret string) ([]byte, string) {
+	if b, err := hex.DecodeString(secret); err == nil {
+		return b, "hex"
 	}
-	return bits
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding, base64.RawStdEncoding, base64.RawURLEncoding} {
+		if b, err := enc.Strict().DecodeString(secret); err == nil {
+			return b, "base64"
+		}
+	}
+	return []byte(secret), ""
 }
 
-func estimate(s string) float64 {
-	if len(s) > estimateWindow {
-		s = s[:estimateWindow]
+// looksLikeWords reports whether nine tenths of secret (its first
+// judgeWindow bytes) are lower-case letters and word separators, as in
+// "this-is-my-very-long-secret-key-…". Such text may even be valid base64,
+// whose decoding looks random. Random base64 is about 40 % lower case.
+func looksLikeWords(secret string) bool {
+	s := secret[:min(len(secret), judgeWindow)]
+	wordy := 0
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 'a' && c <= 'z' || c == '-' || c == '_' || c == ' ' || c == '.' {
+			wordy++
+		}
 	}
-	// Words a person might build a secret from here count as dictionary
-	// words.
-	domain := []string{"jwt", "secret", "key", "token", "auth", "api", "micro", "system", "signing", "hs256", "hmac", "web", "frontend"}
-	return zxcvbn.PasswordStrength(s, domain).Entropy
+	return 10*wordy >= 9*len(s)
 }
 
-// decodedTexts returns what secret decodes to as hex or base64 (standard
-// or URL alphabet, padded or not), keeping only printable ASCII text:
-// random bytes are practically never all printable.
-func decodedTexts(secret string) []string {
-	var out []string
-	add := func(b []byte, err error) {
-		if err != nil || len(b) == 0 {
-			return
+// isText reports whether b is all printable ASCII: random bytes
+// practically never are.
+func isText(b []byte) bool {
+	for _, c := range b {
+		if c < 0x20 || c > 0x7e {
+			return false
 		}
-		for _, c := range b {
-			if c < 0x20 || c > 0x7e {
-				return
+	}
+	return true
+}
+
+// lowVariety says why key material (its first judgeWindow bytes) is
+// obviously not random, or "" when it is not: fewer than minDistinct
+// different values, three quarters of it repeating a shorter block
+// ("secret_key_secret_key…"), or half of its steps the same (a run or a
+// counting sequence).
+func lowVariety(b []byte) string {
+	b = b[:min(len(b), judgeWindow)]
+	var seen [256]bool
+	distinct := 0
+	for _, c := range b {
+		if !seen[c] {
+			seen[c] = true
+			distinct++
+		}
+	}
+	if distinct < minDistinct {
+		return fmt.Sprintf("only %d different characters or byte values, need %d", distinct, minDistinct)
+	}
+	n := len(b)
+	for p := 1; p <= n/2; p++ {
+		same := 0
+		for i := p; i < n; i++ {
+			if b[i] == b[i-p] {
+				same++
 			}
 		}
-		out = append(out, string(b))
+		if 4*same >= 3*(n-p) {
+			return fmt.Sprintf("it repeats a block of %d", p)
+		}
 	}
-	add(hex.DecodeString(secret))
-	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding, base64.RawStdEncoding, base64.RawURLEncoding} {
-		add(enc.DecodeString(secret))
+	var steps [256]int
+	for i := 1; i < n; i++ {
+		if steps[b[i]-b[i-1]]++; 2*steps[b[i]-b[i-1]] >= n-1 {
+			return "it is a sequence"
+		}
 	}
-	return out
+	return ""
 }
 
 // KeyID derives the public key id of secret with a one-way function, so that

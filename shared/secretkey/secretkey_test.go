@@ -20,6 +20,32 @@ func randomSecret(n int) string {
 	return base64.StdEncoding.EncodeToString(b)
 }
 
+func randomBytes(n int) []byte {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return b
+}
+
+// randomText is a random string of n printable characters that is neither
+// hex nor base64 (it has a '!' at the end).
+func randomText(n int) string {
+	const alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.~!#$%&*"
+	b := randomBytes(n)
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	b[n-1] = '!'
+	return string(b)
+}
+
+func counting(n int) []byte {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(i)
+	}
+	return b
+}
+
 func mustKeys(tb testing.TB, current, previous string) *Keys {
 	tb.Helper()
 	ks, err := NewKeys(current, previous)
@@ -37,25 +63,33 @@ func TestCheck(t *testing.T) {
 	}{
 		{"openssl rand -base64 48", testSecret, ""},
 		{"openssl rand -base64 32", randomSecret(32), ""},
-		{"openssl rand -hex 32", hex.EncodeToString([]byte(randomSecret(32))[:32]), ""},
-		{"base64url, unpadded", base64.RawURLEncoding.EncodeToString([]byte(randomSecret(40))), ""},
+		{"openssl rand -hex 32", hex.EncodeToString(randomBytes(32)), ""},
+		{"openssl rand -hex 32, upper case", strings.ToUpper(hex.EncodeToString(randomBytes(32))), ""},
+		{"base64url, unpadded", base64.RawURLEncoding.EncodeToString(randomBytes(40)), ""},
 		{"long random", randomSecret(300), ""},
+		{"random text of 64 characters", randomText(64), ""},
 		// Issue 14 item 1: published examples that passed the old checks.
 		{"jwt.io example", "a-string-secret-at-least-256-bits-long", "published example"},
 		{"hex counting", "0123456789abcdef0123456789abcdef", "published example"},
 		{"secret_key x3", "secret_key_secret_key_secret_key", "published example"},
 		{"supersecretkey x3", strings.Repeat("supersecretkey", 3), "published example"},
 		{"spring tutorial hex", "404E635266556A586E3272357538782F413F4428472B4B6250645367566B5970", "published example"},
+		{"base64 of the jwt.io example", base64.StdEncoding.EncodeToString([]byte("a-string-secret-at-least-256-bits-long")), "published example"},
 		// Not on the list, but no more random than those.
 		{"counting, three times", strings.Repeat("0123456789ABCDEF", 3), "not random enough"},
+		{"counting, four times (hex of 32 bytes)", strings.Repeat("0123456789abcdef", 4), "different"},
+		{"a long phrase that is valid base64", "this-is-my-very-long-secret-key-for-the-jwt-signing-of-our-system", "looks like words"},
+		{"a long phrase with spaces", "this is my very long secret key for the jwt signing of our system now", "looks like words"},
 		{"key words", "my-jwt-signing-key-for-production-2024!", "not random enough"},
 		{"sentence", "thisisaverylongsecretkeyforjwtsigning12345", "not random enough"},
 		{"repeated word", strings.Repeat("password", 5), "not random enough"},
+		{"repeated word, long", strings.Repeat("password", 10), "not random enough"},
 		{"keyboard walk", "qwertyuiopasdfghjklzxcvbnm1234567890", "not random enough"},
 		{"base64 of a phrase", base64.StdEncoding.EncodeToString([]byte("mysecretkeymysecretkeymysecretkey")), "not random enough"},
 		{"hex of a phrase", hex.EncodeToString([]byte("this is my jwt secret key")), "not random enough"},
-		{"base64 of the jwt.io example", base64.StdEncoding.EncodeToString([]byte("a-string-secret-at-least-256-bits-long")), "not random enough"},
+		{"hex of random text", hex.EncodeToString([]byte(randomSecret(32))[:32]), "not random enough"},
 		{"old test secret", "t3st-s3cret-0123456789-abcdefghijklmnop", "not random enough"},
+		{"base64 of 24 random bytes", randomSecret(24), "decodes (base64) to 24 bytes"},
 		{"empty", "", "not set"},
 		{"short", "0123456789abcdef", "too short"},
 		{"31 bytes", strings.Repeat("ab3", 10) + "x", "too short"},
@@ -66,6 +100,18 @@ func TestCheck(t *testing.T) {
 		{".env.example value", ExamplePlaceholder, "published example"},
 		{"long change-me", "please-CHANGE-ME-before-production-0123456789", "published example"},
 		{"repetitive", strings.Repeat("a", 64), "not random enough"},
+		{"repetitive, upper case", strings.Repeat("A", 64), "different"},
+		{"run of one byte, hex", strings.Repeat("00", 48), "different"},
+		{"two bytes alternating, base64", base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{0x17, 0xe2}, 32)), "different"},
+		{"a random block twice", strings.Repeat(hex.EncodeToString(randomBytes(24)), 2), "repeats a block"},
+		{"a random block three times, bytes", base64.StdEncoding.EncodeToString(bytes.Repeat(randomBytes(20), 3)), "repeats a block"},
+		{"counting bytes", base64.StdEncoding.EncodeToString(counting(64)), "sequence"},
+		{"the alphabet, twice and more", "abcdefghijklmnopqrstuvwxyz!abcdefghijklmnopqrstuvwxyz!abcdefghijklm", "not random enough"},
+		{"random text, too short", randomText(63), "at least 64 characters"},
+		{"hostile: 1 MB of one byte", strings.Repeat("X", 1<<20), "different"},
+		{"hostile: 1 MB of random text", randomText(1 << 20), ""},
+		{"hostile: NUL bytes", strings.Repeat("\x00", 64), "different"},
+		{"hostile: invalid UTF-8", string(bytes.Repeat([]byte{0xff, 0xfe}, 40)), "different"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

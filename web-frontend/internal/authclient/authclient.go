@@ -52,6 +52,37 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("auth-api answered %d %s: %s", e.Status, e.Code, e.Message)
 }
 
+// CodeOf returns the error code auth-api answered err with, or "".
+func CodeOf(err error) string {
+	var ae *Error
+	if errors.As(err, &ae) {
+		return ae.Code
+	}
+	return ""
+}
+
+// RuleField says which field a 400 refusal of auth-api's username,
+// password or role rules is about (its message names the field first):
+// "username", "role", "password", or "password_same" for a new password
+// that must differ from the old one; "" for any other error.
+func RuleField(err error) string {
+	var ae *Error
+	if !errors.As(err, &ae) || ae.Status != http.StatusBadRequest {
+		return ""
+	}
+	switch m := ae.Message; {
+	case strings.Contains(m, "must differ"):
+		return "password_same"
+	case strings.HasPrefix(m, "username"):
+		return "username"
+	case strings.HasPrefix(m, "role"):
+		return "role"
+	case strings.Contains(m, "password"):
+		return "password"
+	}
+	return ""
+}
+
 // Unwrap maps the status to one of the classifying errors.
 func (e *Error) Unwrap() error {
 	switch {
@@ -74,6 +105,10 @@ type Tokens struct {
 	TokenType    string `json:"token_type"`
 	ExpiresIn    int64  `json:"expires_in"`
 	RefreshToken string `json:"refresh_token"`
+	// RefreshExpiresIn is how many seconds the refresh family has left
+	// (rotation never extends it): when the user has to sign in again.
+	// Zero when auth-api does not say.
+	RefreshExpiresIn int64 `json:"refresh_expires_in,omitempty"`
 }
 
 // User is one entry of the admin user list.

@@ -2,51 +2,43 @@ package server
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"time"
 
-	"github.com/jwt-micro-system/web-frontend/internal/authclient"
+	"github.com/jwt-micro-system/web-frontend/internal/clientip"
+	"github.com/jwt-micro-system/web-frontend/internal/pages"
 	"github.com/jwt-micro-system/web-frontend/internal/session"
 )
 
-// Codes of ?done= on /account and /admin, and of the login page's ?msg=
-// after the account actions. Only these fixed codes are shown.
+// Codes of ?done= on /account and /admin. Only these fixed codes are
+// shown.
 const (
-	doneCreated        = "created"
-	doneReset          = "reset"
-	doneDeleted        = "deleted"
-	donePassword       = "password"
-	msgPasswordChanged = "password_changed"
-	msgLoggedOutAll    = "logged_out_all"
-	fieldCurrent       = "current_password"
-	fieldNew           = "new_password"
-	fieldConfirmation  = "confirmation"
-	fieldResetPassword = "password"
+	doneCreated  = "created"
+	doneReset    = "reset"
+	doneDeleted  = "deleted"
+	donePassword = "password"
 )
-
-type accountView struct {
-	Password formState
-}
 
 // handleAccount shows the account page: who you are, the password form and
 // "Sign out everywhere".
-func handleAccount(rd *renderer) http.HandlerFunc {
+func handleAccount(rd *renderer, now func() time.Time) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		p := accountPage(rd, r)
+		p := accountPage(rd, r, now())
 		if r.URL.Query().Get("done") == donePassword {
-			p.Flash = &flash{Kind: "info", Text: p.L["done_password"]}
+			p.Flash = &pages.Flash{Kind: "info", Text: p.L["done_password"]}
 		}
 		rd.render(w, r, http.StatusOK, "account", p)
 	}
 }
 
-func accountPage(rd *renderer, r *http.Request) *page {
+func accountPage(rd *renderer, r *http.Request, now time.Time) *pages.Page {
 	p := rd.page(r)
 	p.Title = p.L["account_title"]
 	p.Active = "account"
-	p.Account = &accountView{}
+	a, _ := authFrom(r.Context())
+	p.Account = pages.NewAccount(a.refreshExpires, now, p.L)
 	return p
 }
 
@@ -54,7 +46,7 @@ func accountPage(rd *renderer, r *http.Request) *page {
 // every refresh token of the user, this session's too; so it signs in
 // again with the new password and replaces this session's cookie: this
 // session continues, every other one ends.
-func handleChangePassword(log *slog.Logger, rd *renderer, auth AuthAPI, sessions *session.Manager, trusted []netip.Prefix) http.HandlerFunc {
+func handleChangePassword(log *slog.Logger, rd *renderer, auth AuthAPI, sessions *session.Manager, trusted []netip.Prefix, now func() time.Time) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
 		a, _ := authFrom(ctx)
@@ -63,70 +55,52 @@ func handleChangePassword(log *slog.Logger, rd *renderer, auth AuthAPI, sessions
 			rd.fail(w, r, err)
 			return
 		}
-		current, next, again := r.PostForm.Get(fieldCurrent), r.PostForm.Get(fieldNew), r.PostForm.Get(fieldConfirmation)
-		p := accountPage(rd, r)
+		current, next, again := r.PostForm.Get(pages.FieldCurrent), r.PostForm.Get(pages.FieldNew), r.PostForm.Get(pages.FieldConfirmation)
+		p := accountPage(rd, r, now())
 		f := &p.Account.Password
 		show := func(status int) {
 			p.Failed = true
 			rd.render(w, r, status, "account", p)
 		}
-		switch {
-		case current == "":
-			f.fail(fieldCurrent, p.L["err_current_missing"])
-		case len(current) > maxPasswordLen:
-			f.fail(fieldCurrent, p.L["err_current_wrong"])
-		}
-		switch {
-		case next == "":
-			f.fail(fieldNew, p.L["err_new_missing"])
-		case len(next) > maxPasswordLen:
-			f.fail(fieldNew, p.L["err_password_rule"])
-		case again == "":
-			f.fail(fieldConfirmation, p.L["err_confirm_missing"])
-		case again != next:
-			f.fail(fieldConfirmation, p.L["err_confirm_differs"])
-		}
-		if f.failed() {
+		*f = pages.CheckPasswordChange(current, next, again, p.L)
+		if f.Failed() {
 			show(http.StatusBadRequest)
 			return
 		}
 
 		actx, cancel := context.WithTimeout(ctx, authCallTimeout)
 		defer cancel()
-		err := auth.ChangePassword(actx, a.token, current, next)
-		if field, msg, ok := ruleField(err, p.L, fieldNew); ok {
-			f.fail(field, msg)
-			show(http.StatusBadRequest)
-			return
-		}
-		switch {
-		case errors.Is(err, authclient.ErrForbidden):
-			log.InfoContext(ctx, "password change refused", "user", user, "reason", "wrong_current_password")
-			f.fail(fieldCurrent, p.L["err_current_wrong"])
-			show(http.StatusForbidden)
-			return
-		case errors.Is(err, authclient.ErrRateLimited):
+		if err := auth.ChangePassword(actx, a.token, current, next); err != nil {
 			pr := problemOf(err)
-			pr.setRetryAfter(w)
-			p.Flash = &flash{Kind: "error", Text: pr.message(p.L)}
+			switch {
+			case pr.field == "current_password":
+				log.InfoContext(ctx, "password change refused", "user", user, "reason", "wrong_current_password")
+				f.Fail(pages.FieldCurrent, pr.formMessage(p.L))
+			case pr.field != "":
+				// The one other field auth-api judges is the new password.
+				f.Fail(pages.FieldNew, pr.formMessage(p.L))
+			case pr.status == http.StatusTooManyRequests:
+				pr.setRetryAfter(w)
+				p.Flash = &pages.Flash{Kind: "error", Text: pr.message(p.L)}
+			default:
+				rd.fail(w, r, sessions.EndIfRefused(w, err))
+				return
+			}
 			show(pr.status)
-			return
-		case err != nil:
-			rd.fail(w, r, sessionOver(w, sessions, err))
 			return
 		}
 		log.InfoContext(ctx, "password changed", "user", user)
 
 		// This session's refresh token is revoked now: continue it with a
 		// fresh sign-in. Should that fail, the user signs in by hand.
-		tokens, err := auth.Login(actx, user, next, clientIP(r, trusted))
+		tokens, err := auth.Login(actx, user, next, clientip.Of(r, trusted))
 		if err == nil {
 			_, err = sessions.Start(w, tokens)
 		}
 		if err != nil {
 			log.WarnContext(ctx, "password changed, but signing in again failed", "user", user, "err", err)
 			sessions.Clear(w)
-			http.Redirect(w, r, "/login?msg="+msgPasswordChanged, http.StatusSeeOther)
+			http.Redirect(w, r, "/login?msg="+pages.MsgPasswordChanged, http.StatusSeeOther)
 			return
 		}
 		http.Redirect(w, r, "/account?done="+donePassword, http.StatusSeeOther)
@@ -142,11 +116,11 @@ func handleLogoutAll(log *slog.Logger, rd *renderer, auth AuthAPI, sessions *ses
 		ctx, cancel := context.WithTimeout(r.Context(), authCallTimeout)
 		defer cancel()
 		if err := auth.LogoutAll(ctx, a.token); err != nil {
-			rd.fail(w, r, sessionOver(w, sessions, err))
+			rd.fail(w, r, sessions.EndIfRefused(w, err))
 			return
 		}
 		log.InfoContext(r.Context(), "signed out everywhere", "user", a.claims.Subject)
 		sessions.Clear(w)
-		http.Redirect(w, r, "/login?msg="+msgLoggedOutAll, http.StatusSeeOther)
+		http.Redirect(w, r, "/login?msg="+pages.MsgLoggedOutAll, http.StatusSeeOther)
 	}
 }

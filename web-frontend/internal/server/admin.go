@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -10,29 +9,9 @@ import (
 	"strings"
 
 	"github.com/go-chi/chi/v5"
-	"github.com/jwt-micro-system/web-frontend/internal/authclient"
+	"github.com/jwt-micro-system/web-frontend/internal/pages"
 	"github.com/jwt-micro-system/web-frontend/internal/session"
 )
-
-type adminView struct {
-	Users []userRow
-	// Create is the create-user form; Reset the password form of the
-	// row named ResetUser, after a failed submit.
-	Create    formState
-	ResetUser string
-	Reset     formState
-	// Confirm is the user whose deletion is being confirmed; the page
-	// then shows only that question.
-	Confirm string
-}
-
-type userRow struct {
-	Username, Role string
-	Created        string
-	CreatedISO     string
-	Self           bool
-	ResetLabel     string
-}
 
 // requireAdmin lets only admins through; others get the 403 page.
 func requireAdmin(log *slog.Logger, rd *renderer) func(http.Handler) http.Handler {
@@ -51,39 +30,19 @@ func requireAdmin(log *slog.Logger, rd *renderer) func(http.Handler) http.Handle
 
 // adminPage fetches the users from auth-api with the admin's own token and
 // starts the admin page.
-func adminPage(w http.ResponseWriter, r *http.Request, rd *renderer, auth AuthAPI, sessions *session.Manager) (*page, error) {
+func adminPage(w http.ResponseWriter, r *http.Request, rd *renderer, auth AuthAPI, sessions *session.Manager) (*pages.Page, error) {
 	a, _ := authFrom(r.Context())
 	ctx, cancel := context.WithTimeout(r.Context(), authCallTimeout)
 	defer cancel()
 	users, err := auth.Users(ctx, a.token)
 	if err != nil {
-		return nil, sessionOver(w, sessions, err)
+		return nil, sessions.EndIfRefused(w, err)
 	}
 	p := rd.page(r)
 	p.Title = p.L["admin_title"]
 	p.Active = "admin"
-	view := &adminView{Users: make([]userRow, 0, len(users))}
-	for _, u := range users {
-		row := userRow{Username: u.Username, Role: u.Role, Self: strings.EqualFold(u.Username, a.claims.Subject),
-			ResetLabel: fmt.Sprintf(p.L["reset_label"], u.Username)}
-		if !u.CreatedAt.IsZero() {
-			row.Created = u.CreatedAt.UTC().Format(timeLayout)
-			row.CreatedISO = u.CreatedAt.UTC().Format("2006-01-02T15:04:05Z")
-		}
-		view.Users = append(view.Users, row)
-	}
-	p.Admin = view
+	p.Admin = pages.NewAdmin(users, a.claims.Subject, p.L)
 	return p, nil
-}
-
-// has reports whether the list holds name, in any case.
-func (v *adminView) has(name string) bool {
-	for _, u := range v.Users {
-		if strings.EqualFold(u.Username, name) {
-			return true
-		}
-	}
-	return false
 }
 
 // handleAdmin shows the users and the forms that manage them. A ?done=
@@ -99,7 +58,7 @@ func handleAdmin(rd *renderer, auth AuthAPI, sessions *session.Manager) http.Han
 		q := r.URL.Query()
 		name := q.Get("user")
 		var key string
-		switch listed := p.Admin.has(name); q.Get("done") {
+		switch listed := p.Admin.Has(name); q.Get("done") {
 		case doneCreated, doneReset:
 			if listed {
 				key = "done_" + q.Get("done")
@@ -110,7 +69,7 @@ func handleAdmin(rd *renderer, auth AuthAPI, sessions *session.Manager) http.Han
 			}
 		}
 		if key != "" && name != "" {
-			p.Flash = &flash{Kind: "info", Text: fmt.Sprintf(p.L[key], name)}
+			p.Flash = &pages.Flash{Kind: "info", Text: fmt.Sprintf(p.L[key], name)}
 		}
 		rd.render(w, r, http.StatusOK, "admin", p)
 	}
@@ -119,6 +78,49 @@ func handleAdmin(rd *renderer, auth AuthAPI, sessions *session.Manager) http.Han
 // adminDone sends the admin back to the list with a message.
 func adminDone(w http.ResponseWriter, r *http.Request, done, user string) {
 	http.Redirect(w, r, "/admin?"+url.Values{"done": {done}, "user": {user}}.Encode(), http.StatusSeeOther)
+}
+
+// adminChange is one change to the users made from a form of /admin.
+type adminChange struct {
+	form  pages.Form                                    // the form as read, with its own errors
+	call  func(ctx context.Context, token string) error // the change at auth-api
+	done  func()                                        // log and redirect, after a success
+	field func(problemField string) string              // where a refusal is shown on the form
+	show  func(p *pages.Page, f pages.Form)             // put the failed form on the page
+}
+
+// submitAdmin makes the change unless its form already has errors, then
+// either goes back to the list (done) or shows the list again with the
+// form and auth-api's refusal (a problem about a field) next to it; any
+// other failure is an error page. It is the one way the create and reset
+// forms are answered.
+func submitAdmin(w http.ResponseWriter, r *http.Request, rd *renderer, auth AuthAPI, sessions *session.Manager, c adminChange) {
+	status := http.StatusBadRequest
+	if !c.form.Failed() {
+		a, _ := authFrom(r.Context())
+		ctx, cancel := context.WithTimeout(r.Context(), authCallTimeout)
+		err := c.call(ctx, a.token)
+		cancel()
+		if err == nil {
+			c.done()
+			return
+		}
+		pr := problemOf(err)
+		if pr.field == "" || pr.status >= 500 {
+			rd.fail(w, r, sessions.EndIfRefused(w, err))
+			return
+		}
+		c.form.Fail(c.field(pr.field), pr.formMessage(rd.page(r).L))
+		status = pr.status
+	}
+	p, err := adminPage(w, r, rd, auth, sessions)
+	if err != nil {
+		rd.fail(w, r, err)
+		return
+	}
+	c.show(p, c.form)
+	p.Failed = true
+	rd.render(w, r, status, "admin", p)
 }
 
 // handleCreateUser creates a user from the form on /admin.
@@ -131,47 +133,19 @@ func handleCreateUser(log *slog.Logger, rd *renderer, auth AuthAPI, sessions *se
 		a, _ := authFrom(r.Context())
 		name := strings.TrimSpace(r.PostForm.Get("username"))
 		password, role := r.PostForm.Get("password"), r.PostForm.Get("role")
-		var f formState
-		f.Values = map[string]string{"username": name, "role": role}
-		L := rd.page(r).L
-		switch {
-		case name == "":
-			f.fail("username", L["err_username_missing"])
-		case len(name) > maxUsernameLen:
-			f.fail("username", L["err_username_rule"])
-		}
-		if password == "" || len(password) > maxPasswordLen {
-			f.fail("password", L["err_password_rule"])
-		}
-		status := http.StatusBadRequest
-		if !f.failed() {
-			ctx, cancel := context.WithTimeout(r.Context(), authCallTimeout)
-			err := auth.CreateUser(ctx, a.token, name, password, role)
-			cancel()
-			field, msg, isRule := ruleField(err, L, "password")
-			switch {
-			case err == nil:
+		f := pages.CheckNewUser(name, password, role, rd.page(r).L)
+		submitAdmin(w, r, rd, auth, sessions, adminChange{
+			form: f,
+			call: func(ctx context.Context, token string) error {
+				return auth.CreateUser(ctx, token, name, password, role)
+			},
+			done: func() {
 				log.InfoContext(r.Context(), "user created", "user", name, "role", role, "by", a.claims.Subject)
 				adminDone(w, r, doneCreated, name)
-				return
-			case isRule:
-				f.fail(field, msg)
-			case codeOf(err) == "user_exists":
-				f.fail("username", L["err_username_taken"])
-				status = http.StatusConflict
-			default:
-				rd.fail(w, r, sessionOver(w, sessions, err))
-				return
-			}
-		}
-		p, err := adminPage(w, r, rd, auth, sessions)
-		if err != nil {
-			rd.fail(w, r, err)
-			return
-		}
-		p.Admin.Create = f
-		p.Failed = true
-		rd.render(w, r, status, "admin", p)
+			},
+			field: func(field string) string { return field },
+			show:  func(p *pages.Page, f pages.Form) { p.Admin.Create = f },
+		})
 	}
 }
 
@@ -185,43 +159,24 @@ func handleResetPassword(log *slog.Logger, rd *renderer, auth AuthAPI, sessions 
 		}
 		a, _ := authFrom(r.Context())
 		name := chi.URLParam(r, "username")
-		password := r.PostForm.Get(fieldResetPassword)
-		L := rd.page(r).L
-		var f formState
-		status := http.StatusBadRequest
-		if password == "" || len(password) > maxPasswordLen {
-			f.fail(fieldResetPassword, L["err_password_rule"])
-		} else {
-			ctx, cancel := context.WithTimeout(r.Context(), authCallTimeout)
-			err := auth.SetPassword(ctx, a.token, name, password)
-			cancel()
-			_, msg, isRule := ruleField(err, L, fieldResetPassword)
-			switch {
-			case err == nil:
+		password := r.PostForm.Get(pages.FieldResetPassword)
+		f := pages.CheckReset(password, rd.page(r).L)
+		submitAdmin(w, r, rd, auth, sessions, adminChange{
+			form: f,
+			call: func(ctx context.Context, token string) error { return auth.SetPassword(ctx, token, name, password) },
+			done: func() {
 				log.InfoContext(r.Context(), "password reset", "user", name, "by", a.claims.Subject)
 				adminDone(w, r, doneReset, name)
-				return
-			case isRule:
-				f.fail(fieldResetPassword, msg)
-			case codeOf(err) == "not_found":
-				f.fail(fieldResetPassword, L["err_no_user"])
-				status = http.StatusNotFound
-			default:
-				rd.fail(w, r, sessionOver(w, sessions, err))
-				return
-			}
-		}
-		p, err := adminPage(w, r, rd, auth, sessions)
-		if err != nil {
-			rd.fail(w, r, err)
-			return
-		}
-		p.Admin.ResetUser, p.Admin.Reset = name, f
-		if !p.Admin.has(name) {
-			p.Flash = &flash{Kind: "error", Text: L["err_no_user"]}
-		}
-		p.Failed = true
-		rd.render(w, r, status, "admin", p)
+			},
+			// The row has one field: every refusal is shown there.
+			field: func(string) string { return pages.FieldResetPassword },
+			show: func(p *pages.Page, f pages.Form) {
+				p.Admin.ResetUser, p.Admin.Reset = name, f
+				if !p.Admin.Has(name) {
+					p.Flash = &pages.Flash{Kind: "error", Text: p.L["err_no_user"]}
+				}
+			},
+		})
 	}
 }
 
@@ -242,8 +197,8 @@ func handleDeleteUser(log *slog.Logger, rd *renderer, auth AuthAPI, sessions *se
 				rd.fail(w, r, err)
 				return
 			}
-			if !p.Admin.has(name) {
-				p.Flash = &flash{Kind: "error", Text: p.L["err_no_user"]}
+			if !p.Admin.Has(name) {
+				p.Flash = &pages.Flash{Kind: "error", Text: p.L["err_no_user"]}
 				rd.render(w, r, http.StatusNotFound, "admin", p)
 				return
 			}
@@ -255,19 +210,14 @@ func handleDeleteUser(log *slog.Logger, rd *renderer, auth AuthAPI, sessions *se
 		ctx, cancel := context.WithTimeout(r.Context(), authCallTimeout)
 		err := auth.DeleteUser(ctx, a.token, name)
 		cancel()
-		var key string
-		status := http.StatusConflict
-		switch {
-		case err == nil:
+		if err == nil {
 			log.InfoContext(r.Context(), "user deleted", "user", name, "by", a.claims.Subject)
 			adminDone(w, r, doneDeleted, name)
 			return
-		case codeOf(err) == "cannot_delete_self":
-			key = "err_delete_self"
-		case codeOf(err) == "not_found", errors.Is(err, authclient.ErrRejected):
-			key, status = "err_no_user", http.StatusNotFound
-		default:
-			rd.fail(w, r, sessionOver(w, sessions, err))
+		}
+		pr := problemOf(err)
+		if pr.formKey == "" || pr.status >= 500 {
+			rd.fail(w, r, sessions.EndIfRefused(w, err))
 			return
 		}
 		p, err := adminPage(w, r, rd, auth, sessions)
@@ -275,8 +225,8 @@ func handleDeleteUser(log *slog.Logger, rd *renderer, auth AuthAPI, sessions *se
 			rd.fail(w, r, err)
 			return
 		}
-		p.Flash = &flash{Kind: "error", Text: p.L[key]}
+		p.Flash = &pages.Flash{Kind: "error", Text: pr.formMessage(p.L)}
 		p.Failed = true
-		rd.render(w, r, status, "admin", p)
+		rd.render(w, r, pr.status, "admin", p)
 	}
 }

@@ -4,21 +4,15 @@ import (
 	"net/http"
 
 	"github.com/jwt-micro-system/shared/headerset"
+	"github.com/jwt-micro-system/web-frontend/internal/pages"
 )
-
-// contentSecurityPolicy allows nothing but our own stylesheet, images and
-// one small script (local times, show-password, caps-lock: progressive
-// enhancement; the pages work without it): no inline script, no framing,
-// forms only to ourselves.
-const contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; " +
-	"form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
 // responseHeaders returns the headers every response carries: the security
 // headers, no caching unless a handler says otherwise (static assets do),
 // and X-Instance when this replica has a name.
 func responseHeaders(opts Options) headerset.Set {
 	s := headerset.New(
-		"Content-Security-Policy", contentSecurityPolicy,
+		"Content-Security-Policy", pages.ContentSecurityPolicy,
 		"X-Content-Type-Options", "nosniff",
 		"Referrer-Policy", "same-origin",
 		"X-Frame-Options", "DENY",

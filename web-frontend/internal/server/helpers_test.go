@@ -27,6 +27,8 @@ import (
 	"github.com/jwt-micro-system/shared/servicetest"
 	"github.com/jwt-micro-system/web-frontend/internal/authclient"
 	"github.com/jwt-micro-system/web-frontend/internal/config"
+	"github.com/jwt-micro-system/web-frontend/internal/metrics"
+	"github.com/jwt-micro-system/web-frontend/internal/pages"
 	"github.com/jwt-micro-system/web-frontend/internal/session"
 )
 
@@ -70,8 +72,12 @@ type fakeAuth struct {
 	down         atomic.Bool // answer 503 to everything
 	rateLimit    atomic.Bool // answer 429 to /login
 	refreshDelay time.Duration
-	lastClient   atomic.Value // the verified client address of the last login
-	requestIDs   chan string  // X-Request-Id of every call, when set
+	// familyTTL, when set, makes every pair say refresh_expires_in: what
+	// is left of its family's familyTTL (never extended by rotation).
+	familyTTL  time.Duration
+	familyExp  map[string]time.Time // by family
+	lastClient atomic.Value         // the verified client address of the last login
+	requestIDs chan string          // X-Request-Id of every call, when set
 }
 
 type refreshEntry struct {
@@ -103,7 +109,8 @@ func newFakeAuth(tb testing.TB, secret string, clk *clock) *fakeAuth {
 		tb.Fatal(err)
 	}
 	return &fakeAuth{clock: clk, issuer: is, keys: ks, iss: jwtauth.DefaultIssuer,
-		refresh: map[string]*refreshEntry{}, families: map[string]bool{}, users: fakeUsers()}
+		refresh: map[string]*refreshEntry{}, families: map[string]bool{}, users: fakeUsers(),
+		familyExp: map[string]time.Time{}}
 }
 
 // revokeUser revokes every refresh family of user; f.mu is held.
@@ -229,8 +236,17 @@ func (f *fakeAuth) pairWith(w http.ResponseWriter, user, role, family, rt string
 	if f.refresh[rt] == nil {
 		f.refresh[rt] = &refreshEntry{user: user, role: role, family: family}
 	}
-	writeJSON(w, 200, map[string]any{"access_token": access, "token_type": "Bearer", "expires_in": int(tokenTTL.Seconds()),
-		"refresh_token": rt, "token": access})
+	body := map[string]any{"access_token": access, "token_type": "Bearer", "expires_in": int(tokenTTL.Seconds()),
+		"refresh_token": rt, "token": access}
+	if f.familyTTL > 0 {
+		exp, ok := f.familyExp[family]
+		if !ok {
+			exp = f.clock.Now().Add(f.familyTTL)
+			f.familyExp[family] = exp
+		}
+		body["refresh_expires_in"] = int(exp.Sub(f.clock.Now()).Seconds())
+	}
+	writeJSON(w, 200, body)
 	return rt
 }
 
@@ -403,11 +419,11 @@ func newEnv(tb testing.TB, cfg envConfig) *env {
 	if e.codec, err = session.NewCodec(e.keys, !cfg.insecure); err != nil {
 		tb.Fatal(err)
 	}
-	pages, err := ParsePages(os.DirFS("../.."))
+	pgs, err := pages.Parse(os.DirFS("../.."))
 	if err != nil {
 		tb.Fatal(err)
 	}
-	metrics, err := NewMetrics()
+	mets, err := metrics.NewMetrics()
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -424,15 +440,15 @@ func newEnv(tb testing.TB, cfg envConfig) *env {
 	if err := auth.UseKeys(e.keys); err != nil {
 		tb.Fatal(err)
 	}
-	e.sessions, err = session.NewManager(e.log, e.codec, e.verifier, auth, session.Options{Now: clk.fn(), Observe: metrics.Session})
+	e.sessions, err = session.NewManager(e.log, e.codec, e.verifier, auth, session.Options{Now: clk.fn(), Observe: mets.Session})
 	if err != nil {
 		tb.Fatal(err)
 	}
 	e.deps = Deps{
-		Verifier: e.verifier, Sessions: e.sessions, Auth: auth, Pages: pages,
-		Static: os.DirFS("../../static"), Metrics: metrics, Now: clk.fn(),
+		Sessions: e.sessions, Auth: auth, Pages: pgs,
+		Static: os.DirFS("../../static"), Metrics: mets, Now: clk.fn(),
 	}
-	e.rd = &renderer{log: e.log, pages: pages, version: "test", sessions: e.sessions}
+	e.rd = &renderer{log: e.log, pages: pgs, version: "test", sessions: e.sessions}
 	e.h = NewServer(e.log, e.opts, e.deps)
 	return e
 }
@@ -500,7 +516,7 @@ func (e *env) wantLoginRedirect(tb testing.TB, w *httptest.ResponseRecorder, exp
 	if err != nil || loc.Path != "/login" {
 		tb.Fatalf("got Location %q, want /login", w.Header().Get("Location"))
 	}
-	if got := loc.Query().Get("msg") == msgExpired; got != expired {
+	if got := loc.Query().Get("msg") == pages.MsgExpired; got != expired {
 		tb.Errorf("got Location %q, want expiry message %v", loc, expired)
 	}
 	if expired {

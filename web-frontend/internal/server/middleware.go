@@ -2,16 +2,12 @@ package server
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"net/http"
-	"net/netip"
-	"strings"
 	"time"
 
-	"github.com/go-chi/chi/v5"
 	"github.com/jwt-micro-system/shared/jwtauth"
-	"github.com/jwt-micro-system/shared/requestid"
+	"github.com/jwt-micro-system/web-frontend/internal/observe"
 	"github.com/jwt-micro-system/web-frontend/internal/session"
 )
 
@@ -34,116 +30,6 @@ func recoverPanics(log *slog.Logger, rd *renderer) func(http.Handler) http.Handl
 				}
 			}()
 			next.ServeHTTP(w, r)
-		})
-	}
-}
-
-// tracker follows one request through observe: it wraps the
-// ResponseWriter to learn the status, the handlers tell it who made the
-// request (noteUser), and requireSession leaves the authentication in it
-// for the handlers behind it (authFrom). One allocation per request
-// carries all of it.
-type tracker struct {
-	http.ResponseWriter
-	status int
-	user   string
-	authed bool
-	auth   authInfo
-}
-
-// WriteHeader records the first final status; 1xx informational answers
-// (103 Early Hints) may come before it.
-func (t *tracker) WriteHeader(code int) {
-	if t.status == 0 && (code >= 200 || code == http.StatusSwitchingProtocols) {
-		t.status = code
-	}
-	t.ResponseWriter.WriteHeader(code)
-}
-
-func (t *tracker) Write(b []byte) (int, error) {
-	if t.status == 0 {
-		t.status = http.StatusOK
-	}
-	return t.ResponseWriter.Write(b)
-}
-
-// Flush keeps http.Flusher working through the wrapper.
-func (t *tracker) Flush() {
-	if t.status == 0 {
-		t.status = http.StatusOK
-	}
-	_ = http.NewResponseController(t.ResponseWriter).Flush()
-}
-
-// Unwrap gives http.ResponseController the wrapped writer.
-func (t *tracker) Unwrap() http.ResponseWriter { return t.ResponseWriter }
-
-type stateKey struct{}
-
-// trackerOf returns the tracker observe put in ctx.
-func trackerOf(ctx context.Context) (*tracker, bool) {
-	t, ok := ctx.Value(stateKey{}).(*tracker)
-	return t, ok && t != nil
-}
-
-// noteUser tells observe who made the request.
-func noteUser(ctx context.Context, user string) {
-	if t, ok := trackerOf(ctx); ok {
-		t.user = user
-	}
-}
-
-// observe comes first in the chain: it gives the request its id (the
-// client's X-Request-Id when requestid.Valid, else a new one; echoed, and
-// in the context for every log line), then logs one line per request and
-// counts it, by route pattern (never by raw path, so hostile URLs cannot
-// blow up the metric labels). The path is logged, never the query or any
-// header, so tokens stay out of the logs. When the log level leaves a
-// request out, logging it costs a level check and allocates nothing.
-func observe(log *slog.Logger, metrics *Metrics, trusted []netip.Prefix) func(http.Handler) http.Handler {
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			start := time.Now()
-			id := requestid.Of(r)
-			w.Header()[requestid.Header] = []string{id} // canonical already
-			t := &tracker{ResponseWriter: w}
-			r = r.WithContext(context.WithValue(requestid.NewContext(r.Context(), id), stateKey{}, t))
-			next.ServeHTTP(t, r)
-			status := t.status
-			if status == 0 {
-				status = http.StatusOK
-			}
-			elapsed := time.Since(start)
-			route := metrics.observeRequest(r.Method, chi.RouteContext(r.Context()), status, elapsed)
-			if route == "/healthz" || route == "/metrics" {
-				return // probes and scrapes would drown the log
-			}
-			// Successful reads are the bulk of the traffic and say little:
-			// they are logged at debug, as auth-api does, which keeps the log
-			// (and its cost) off the hot path. Errors and state changes stay
-			// at info.
-			level := slog.LevelInfo
-			switch {
-			case status >= 500:
-				level = slog.LevelError
-			case status < 400 && (r.Method == http.MethodGet || r.Method == http.MethodHead):
-				level = slog.LevelDebug
-			}
-			if !log.Enabled(r.Context(), level) {
-				return
-			}
-			attrs := []slog.Attr{
-				slog.String("method", r.Method),
-				slog.String("path", r.URL.Path),
-				slog.String("route", route),
-				slog.Int("status", status),
-				slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000),
-				slog.String("client_ip", clientIP(r, trusted)),
-			}
-			if t.user != "" {
-				attrs = append(attrs, slog.String("user", t.user))
-			}
-			log.LogAttrs(r.Context(), level, "request", attrs...)
 		})
 	}
 }
@@ -174,24 +60,32 @@ type authInfo struct {
 	claims *jwtauth.Claims
 	token  string // the verified access token, for calls to auth-api
 	bearer bool   // true when it came from an Authorization header
+	// refreshExpires is when the session ends for good; zero when unknown.
+	refreshExpires time.Time
 }
 
+// tracker is the request's observe.Tracker; authInfo, unexported, is the
+// value it keeps, so no other package can read or forge it.
+type tracker = observe.Tracker[authInfo]
+
+// trackerOf returns the tracker of the request of ctx.
+func trackerOf(ctx context.Context) (*tracker, bool) { return observe.From[authInfo](ctx) }
+
 // authFrom returns the authInfo requireSession established for the
-// request of ctx. It lives in the request's tracker, under an unexported
-// context key, so no other package can read or forge it.
+// request of ctx.
 func authFrom(ctx context.Context) (*authInfo, bool) {
 	t, ok := trackerOf(ctx)
-	if !ok || !t.authed {
+	if !ok {
 		return nil, false
 	}
-	return &t.auth, true
+	return t.Kept()
 }
 
 // requireSession authenticates every request of the routes it guards: the
 // session cookie (renewed silently by the Manager when its access token has
 // expired) or, in apiMode, an Authorization: Bearer token. It runs behind
 // observe, whose tracker keeps the result.
-func requireSession(mode authMode, verifier *jwtauth.Verifier, sessions *session.Manager, metrics *Metrics, rd *renderer) func(http.Handler) http.Handler {
+func requireSession(mode authMode, sessions *session.Manager, rd *renderer) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			t, ok := trackerOf(r.Context())
@@ -199,43 +93,26 @@ func requireSession(mode authMode, verifier *jwtauth.Verifier, sessions *session
 				rd.fail(w, r, errNoTracker)
 				return
 			}
-			var info authInfo
-			if tok, ok := bearerToken(r); ok && mode == apiMode {
-				claims, err := verifier.Verify(tok)
-				if err != nil {
-					reason := string(jwtauth.ReasonOf(err))
-					metrics.Session("invalid", "bearer_"+reason)
-					// The reason is for the log; the client learns no more
-					// than that the token was refused.
-					rd.log.InfoContext(r.Context(), "bearer token refused", "reason", reason)
-					writeAPIError(w, fmt.Errorf("%w: %w", errBadBearer, err))
-					return
-				}
-				metrics.Session("ok", "bearer")
-				info = authInfo{claims: claims, token: tok, bearer: true}
+			var a *session.Auth
+			var err error
+			tok, bearer := session.BearerToken(r)
+			if bearer = bearer && mode == apiMode; bearer {
+				a, err = sessions.Bearer(r.Context(), tok)
 			} else {
-				a, err := sessions.Load(w, r)
-				switch {
-				case err != nil && mode == apiMode:
-					writeAPIError(w, err)
-					return
-				case err != nil:
-					rd.fail(w, r, err)
-					return
-				}
-				info = authInfo{claims: a.Claims, token: a.AccessToken}
+				a, err = sessions.Load(w, r)
 			}
-			t.user, t.auth, t.authed = info.claims.Subject, info, true
+			switch {
+			case err != nil && mode == apiMode:
+				writeAPIError(w, err)
+				return
+			case err != nil:
+				rd.fail(w, r, err)
+				return
+			}
+			info := authInfo{claims: a.Claims, token: a.AccessToken, bearer: bearer, refreshExpires: a.RefreshExpires}
+			t.SetUser(info.claims.Subject)
+			t.Keep(info)
 			next.ServeHTTP(w, r)
 		})
 	}
-}
-
-// bearerToken returns the token of an Authorization: Bearer header.
-func bearerToken(r *http.Request) (string, bool) {
-	h := r.Header.Get("Authorization")
-	if len(h) < 7 || !strings.EqualFold(h[:7], "bearer ") {
-		return "", false
-	}
-	return strings.TrimSpace(h[7:]), true
 }

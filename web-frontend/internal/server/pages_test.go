@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/jwt-micro-system/shared/jwtauth"
+	"github.com/jwt-micro-system/web-frontend/internal/session"
 
 	"github.com/jwt-micro-system/shared/secretkey"
 )
@@ -353,13 +354,13 @@ func TestSessionEndedBeacon(t *testing.T) {
 	var ended *http.Cookie
 	for _, c := range w.Result().Cookies() {
 		switch c.Name {
-		case sessionEndedCookie:
+		case session.EndedCookie:
 			ended = c
 		case e.codec.Name():
 			t.Errorf("GET /logout/done touched the session cookie")
 		}
 	}
 	if ended == nil || ended.Value == "" || !ended.HttpOnly || ended.MaxAge <= 0 {
-		t.Errorf("GET /logout/done: got cookie %+v, want a short-lived HttpOnly %s", ended, sessionEndedCookie)
+		t.Errorf("GET /logout/done: got cookie %+v, want a short-lived HttpOnly %s", ended, session.EndedCookie)
 	}
 }

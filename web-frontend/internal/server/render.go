@@ -1,158 +1,42 @@
 package server
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
-	"html/template"
-	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
 
-	"github.com/jwt-micro-system/shared/jwtauth"
-	"github.com/jwt-micro-system/web-frontend/internal/i18n"
+	"github.com/jwt-micro-system/web-frontend/internal/nextpath"
+	"github.com/jwt-micro-system/web-frontend/internal/pages"
 	"github.com/jwt-micro-system/web-frontend/internal/session"
 )
-
-// Message codes the login page accepts in ?msg=. Only these fixed codes
-// are shown, never text from the URL.
-const (
-	msgExpired   = "expired"
-	msgLoggedOut = "logged_out"
-)
-
-// Pages are the parsed page templates and the texts, built once at start.
-type Pages struct {
-	tmpl map[string]*template.Template
-	i18n *i18n.Catalog
-}
-
-// ParsePages parses the templates in fsys: each page under templates/ is
-// rendered inside templates/layout.html.
-func ParsePages(fsys fs.FS) (*Pages, error) {
-	p := &Pages{tmpl: make(map[string]*template.Template), i18n: i18n.New()}
-	for _, name := range []string{"login", "dashboard", "account", "admin", "error"} {
-		t, err := template.New(name).Funcs(template.FuncMap{"field": newField}).
-			ParseFS(fsys, "templates/layout.html", "templates/"+name+".html")
-		if err != nil {
-			return nil, fmt.Errorf("parsing template %s: %w", name, err)
-		}
-		p.tmpl[name] = t
-	}
-	return p, nil
-}
-
-// fieldView is one labelled input of a form, as templates/layout.html's
-// "input" template shows it.
-type fieldView struct {
-	ID, Name, Type, Label, Autocomplete, Hint string
-	Value, Error                              string
-}
-
-// newField is the template function "field": the input id (also the
-// form field name unless name is given), its type, label, autocomplete
-// token and hint, with the value and error of form f.
-func newField(f formState, id, name, typ, label, autocomplete, hint string) fieldView {
-	if name == "" {
-		name = id
-	}
-	return fieldView{ID: id, Name: name, Type: typ, Label: label, Autocomplete: autocomplete, Hint: hint,
-		Value: f.Values[name], Error: f.Errors[name]}
-}
-
-// flash is a one-line message at the top of a page.
-type flash struct {
-	Kind string // "error", "warning", "info": the CSS modifier
-	Text string
-}
-
-// page is the data of every template.
-type page struct {
-	Lang    string
-	L       i18n.Texts
-	Title   string
-	User    *jwtauth.Claims // nil on pages shown logged out
-	IsAdmin bool
-	Version string
-	Flash   *flash
-	Active  string // the nav entry to highlight
-	// SignedIn is true when the request carries a live session, even on
-	// pages that do not show the user (error pages).
-	SignedIn bool
-	// SessionEnded is true on the login page shown after a logout or an
-	// expired session; see handleSessionEnded.
-	SessionEnded bool
-
-	// Failed is true when the page shows an error: its title says so.
-	Failed bool
-
-	Login   *loginView
-	Dash    *dashView
-	Account *accountView
-	Admin   *adminView
-	Error   *errorView
-}
-
-// FullTitle is the document title: the page's, after "Error:" when the
-// page shows one, so a screen reader hears it first.
-func (p *page) FullTitle() string {
-	if p.Failed || p.Error != nil {
-		return p.L["error_prefix"] + ": " + p.Title
-	}
-	return p.Title
-}
-
-type errorView struct {
-	Status  int
-	Message string
-}
 
 // renderer turns page data into responses; the handlers that show pages
 // ask for it.
 type renderer struct {
 	log      *slog.Logger
-	pages    *Pages
+	pages    *pages.Set
 	version  string
 	sessions *session.Manager // only asked whether a request is signed in
 }
 
-// page starts the data of a page for r, in its language.
-func (rd *renderer) page(r *http.Request) *page {
-	lang, texts := rd.pages.i18n.Pick(r.Header.Get("Accept-Language"))
-	p := &page{Lang: lang, L: texts, Version: rd.version}
+// page starts the data of a page for r, in its language, with the user
+// requireSession established (not for a bearer token: pages ignore it).
+func (rd *renderer) page(r *http.Request) *pages.Page {
+	p := rd.pages.New(r.Header.Get("Accept-Language"), rd.version)
 	if a, ok := authFrom(r.Context()); ok && !a.bearer {
-		p.User = a.claims
-		p.IsAdmin = a.claims.Role == "admin"
+		p.SetUser(a.claims)
 	}
 	return p
 }
 
-// render executes a page into a buffer first, so a template error becomes a
-// clean 500 rather than half a page.
-func (rd *renderer) render(w http.ResponseWriter, r *http.Request, status int, name string, p *page) {
-	var buf bytes.Buffer
-	t, ok := rd.pages.tmpl[name]
-	if !ok {
-		rd.log.ErrorContext(r.Context(), "unknown template", "name", name)
-		http.Error(w, "internal error", http.StatusInternalServerError)
-		return
-	}
-	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {
+// render writes page name; a template error becomes a clean 500.
+func (rd *renderer) render(w http.ResponseWriter, r *http.Request, status int, name string, p *pages.Page) {
+	if err := rd.pages.Render(w, r, status, name, p); err != nil {
 		rd.log.ErrorContext(r.Context(), "rendering page", "template", name, "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
-		return
-	}
-	h := w.Header()
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Content-Language", p.Lang)
-	h.Set("Content-Length", strconv.Itoa(buf.Len()))
-	h.Add("Vary", "Accept-Language")
-	w.WriteHeader(status)
-	if r.Method != http.MethodHead {
-		_, _ = w.Write(buf.Bytes())
 	}
 }
 
@@ -164,11 +48,11 @@ func (rd *renderer) fail(w http.ResponseWriter, r *http.Request, err error) {
 		q := url.Values{}
 		if r.Method == http.MethodGet || r.Method == http.MethodHead {
 			if next := r.URL.RequestURI(); next != "/" {
-				q.Set("next", safeNext(next))
+				q.Set("next", nextpath.Safe(next))
 			}
 		}
 		if !errors.Is(err, session.ErrNoSession) {
-			q.Set("msg", msgExpired)
+			q.Set("msg", pages.MsgExpired)
 		}
 		target := "/login"
 		if len(q) > 0 {
@@ -187,15 +71,14 @@ func (rd *renderer) fail(w http.ResponseWriter, r *http.Request, err error) {
 	// cross-site post) keep the signed-in header for someone signed in.
 	if p.User == nil && (r.Method == http.MethodGet || r.Method == http.MethodHead) && rd.sessions.Live(r) {
 		if a, err := rd.sessions.Load(w, r); err == nil {
-			p.User = a.Claims
-			p.IsAdmin = a.Claims.Role == "admin"
+			p.SetUser(a.Claims)
 		}
 	}
 	// auth-api being down leaves the session as it is: its sign-out
 	// button stays.
 	p.SignedIn = p.User != nil || rd.sessions.Live(r) || errors.Is(err, session.ErrUnavailable)
 	p.Title = p.L["title_"+strconv.Itoa(pr.status)]
-	p.Error = &errorView{Status: pr.status, Message: pr.message(p.L)}
+	p.Error = &pages.Error{Status: pr.status, Message: pr.message(p.L)}
 	rd.render(w, r, pr.status, "error", p)
 }
 

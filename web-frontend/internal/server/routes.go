@@ -3,11 +3,14 @@ package server
 import (
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
 	"github.com/jwt-micro-system/shared/httpserve"
 	"github.com/jwt-micro-system/shared/jwtauth"
+	"github.com/jwt-micro-system/web-frontend/internal/observe"
+	"github.com/jwt-micro-system/web-frontend/internal/pages"
 )
 
 // routes is the one place that lists every route and its middleware.
@@ -15,13 +18,18 @@ func routes(log *slog.Logger, opts Options, d Deps) http.Handler {
 	rd := &renderer{log: log, pages: d.Pages, version: opts.Version, sessions: d.Sessions}
 
 	r := chi.NewRouter()
-	r.Use(observe(log, d.Metrics, opts.TrustedProxies)) // request id, log line, metrics
+	r.Use(observe.Middleware[authInfo](log, d.Metrics, opts.TrustedProxies)) // request id, log line, metrics
 	r.Use(recoverPanics(log, rd))
 	r.Use(setHeaders(responseHeaders(opts)))
 	r.Use(crossOriginProtection(log, rd))
 	r.Use(middleware.GetHead)
-	r.NotFound(handleError(rd, errNotFound))
-	r.MethodNotAllowed(handleError(rd, errMethod))
+	// Under /api the answers are JSON, behind the same session check as
+	// the API's routes (so an unknown API path says 401 to a stranger).
+	// The API is not a mounted sub-router: a mount costs every API
+	// request a path rewrite and a path value.
+	api := requireSession(apiMode, d.Sessions, rd)
+	r.NotFound(byArea(api(handleAPIError(errNotFound)), handleError(rd, errNotFound)))
+	r.MethodNotAllowed(byArea(api(handleAPIError(errMethod)), handleError(rd, errMethod)))
 
 	// Open to everyone: health, metrics, static assets, the login flow.
 	r.Get("/healthz", handleHealthz())
@@ -29,18 +37,18 @@ func routes(log *slog.Logger, opts Options, d Deps) http.Handler {
 	if !opts.MetricsSeparate {
 		r.Method(http.MethodGet, "/metrics", httpserve.RequireBearer(opts.MetricsToken, "METRICS_TOKEN", d.Metrics.Handler()))
 	}
-	r.Get("/static/*", handleStatic(rd, d.Static))
+	r.Get("/static/*", pages.Static(d.Static, handleError(rd, errNotFound)))
 	r.Get("/login", handleLoginPage(rd, d.Sessions))
 	r.Post("/login", handleLogin(log, rd, d.Auth, d.Sessions, opts.TrustedProxies))
 	r.Post("/logout", handleLogout(d.Sessions))
-	r.Get("/logout/done", handleSessionEnded(d.Sessions.Codec(), d.Now))
+	r.Get("/logout/done", handleSessionEnded(d.Sessions))
 
 	// Pages: a session cookie is required; without one, /login.
 	r.Group(func(r chi.Router) {
-		r.Use(requireSession(pageMode, d.Verifier, d.Sessions, d.Metrics, rd))
+		r.Use(requireSession(pageMode, d.Sessions, rd))
 		r.Get("/", handleDashboard(rd, d.Now))
-		r.Get("/account", handleAccount(rd))
-		r.Post("/account/password", handleChangePassword(log, rd, d.Auth, d.Sessions, opts.TrustedProxies))
+		r.Get("/account", handleAccount(rd, d.Now))
+		r.Post("/account/password", handleChangePassword(log, rd, d.Auth, d.Sessions, opts.TrustedProxies, d.Now))
 		r.Post("/account/logout-all", handleLogoutAll(log, rd, d.Auth, d.Sessions))
 		r.Group(func(r chi.Router) {
 			r.Use(requireAdmin(log, rd))
@@ -52,11 +60,20 @@ func routes(log *slog.Logger, opts Options, d Deps) http.Handler {
 	})
 
 	// JSON API: a session cookie or a bearer token; without one, 401 JSON.
-	r.Route("/api", func(r chi.Router) {
-		r.Use(requireSession(apiMode, d.Verifier, d.Sessions, d.Metrics, rd))
-		r.NotFound(handleAPIError(errNotFound))
-		r.MethodNotAllowed(handleAPIError(errMethod))
-		r.Get("/me", handleAPIMe(jwtauth.NewClaimsJSON(claimsJSONCacheSize, true)))
+	r.Group(func(r chi.Router) {
+		r.Use(api)
+		r.Get("/api/me", handleAPIMe(jwtauth.NewClaimsJSON(claimsJSONCacheSize, true)))
 	})
 	return r
+}
+
+// byArea sends requests for /api and below to api, the others to pages.
+func byArea(api, pages http.Handler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if p := r.URL.Path; p == "/api" || strings.HasPrefix(p, "/api/") {
+			api.ServeHTTP(w, r)
+			return
+		}
+		pages.ServeHTTP(w, r)
+	}
 }

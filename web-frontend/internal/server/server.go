@@ -12,11 +12,12 @@ import (
 	"time"
 
 	"github.com/jwt-micro-system/shared/httpserve"
-	"github.com/jwt-micro-system/shared/jwtauth"
 
 	"github.com/jwt-micro-system/shared/requestid"
 	"github.com/jwt-micro-system/shared/secretkey"
 	"github.com/jwt-micro-system/web-frontend/internal/authclient"
+	"github.com/jwt-micro-system/web-frontend/internal/metrics"
+	"github.com/jwt-micro-system/web-frontend/internal/pages"
 	"github.com/jwt-micro-system/web-frontend/internal/session"
 )
 
@@ -62,14 +63,13 @@ type Options struct {
 
 // Deps are the collaborators of the server, built once at start.
 type Deps struct {
-	// Verifier checks bearer tokens on /api; cookie sessions go through
-	// Sessions, which holds the same Verifier.
-	Verifier *jwtauth.Verifier
+	// Sessions authenticates requests: the cookie, or on /api a bearer
+	// token.
 	Sessions *session.Manager
 	Auth     AuthAPI
-	Pages    *Pages
+	Pages    *pages.Set
 	Static   fs.FS // the files served under /static/
-	Metrics  *Metrics
+	Metrics  *metrics.Metrics
 	// Now is the clock; time.Now when nil. Tests share one fake clock
 	// between the Verifier, the session Manager and the server.
 	Now func() time.Time

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jwt-micro-system/shared/jwtauth"
@@ -41,6 +43,9 @@ type AuthAPI interface {
 type Auth struct {
 	Claims      *jwtauth.Claims
 	AccessToken string
+	// RefreshExpires is when the session ends for good and the user has
+	// to sign in again (the refresh family's expiry); zero when unknown.
+	RefreshExpires time.Time
 }
 
 // Options tune a Manager; the zero value is the production setting.
@@ -144,7 +149,7 @@ func (m *Manager) Load(w http.ResponseWriter, r *http.Request) (*Auth, error) {
 	claims, err := m.verifier.Verify(sess.AccessToken)
 	if err == nil && m.now().Before(claims.Expiry()) {
 		m.observe("ok", "")
-		return &Auth{Claims: claims, AccessToken: sess.AccessToken}, nil
+		return &Auth{Claims: claims, AccessToken: sess.AccessToken, RefreshExpires: sess.RefreshExpires}, nil
 	}
 	if err != nil && jwtauth.ReasonOf(err) != jwtauth.ReasonExpired {
 		return nil, m.refuse(ctx, w, "invalid", string(jwtauth.ReasonOf(err)), err)
@@ -160,7 +165,7 @@ func (m *Manager) Load(w http.ResponseWriter, r *http.Request) (*Auth, error) {
 			// the next request.
 			m.observe("ok", "renewal_deferred")
 			m.log.WarnContext(ctx, "session renewal deferred: auth-api unavailable", "err", err)
-			return &Auth{Claims: claims, AccessToken: sess.AccessToken}, nil
+			return &Auth{Claims: claims, AccessToken: sess.AccessToken, RefreshExpires: sess.RefreshExpires}, nil
 		}
 		m.observe("unavailable", "")
 		m.log.WarnContext(ctx, "session renewal failed: auth-api unavailable", "err", err)
@@ -180,12 +185,47 @@ func (m *Manager) Load(w http.ResponseWriter, r *http.Request) (*Auth, error) {
 		m.log.ErrorContext(ctx, ErrMismatch.Error(), "reason", reason)
 		return nil, m.refuse(ctx, w, "invalid", "renewed_"+reason, err)
 	}
-	if err := m.set(w, pair); err != nil {
+	// Rotation never extends the family: an auth-api that does not say
+	// leaves the expiry the cookie knew.
+	expires := m.refreshExpiry(pair)
+	if expires.IsZero() {
+		expires = sess.RefreshExpires
+	}
+	if err := m.set(w, pair, expires); err != nil {
 		m.log.ErrorContext(ctx, "session cookie could not be sealed", "err", err)
 		return nil, m.refuse(ctx, w, "invalid", "encode", err)
 	}
 	m.observe("refreshed", "")
-	return &Auth{Claims: nc, AccessToken: pair.AccessToken}, nil
+	return &Auth{Claims: nc, AccessToken: pair.AccessToken, RefreshExpires: expires}, nil
+}
+
+// ErrBadBearer: the API's bearer token was refused (wrapping the
+// Verifier's error).
+var ErrBadBearer = errors.New("session: bearer token refused")
+
+// Bearer establishes the session of an API request that carries an
+// Authorization: Bearer token instead of the cookie (see BearerToken): the
+// token must verify, with nothing renewed. A refusal wraps ErrBadBearer;
+// its reason is observed and logged, never told the client.
+func (m *Manager) Bearer(ctx context.Context, token string) (*Auth, error) {
+	claims, err := m.verifier.Verify(token)
+	if err != nil {
+		reason := string(jwtauth.ReasonOf(err))
+		m.observe("invalid", "bearer_"+reason)
+		m.log.InfoContext(ctx, "bearer token refused", "reason", reason)
+		return nil, fmt.Errorf("%w: %w", ErrBadBearer, err)
+	}
+	m.observe("ok", "bearer")
+	return &Auth{Claims: claims, AccessToken: token}, nil
+}
+
+// BearerToken returns the token of an Authorization: Bearer header.
+func BearerToken(r *http.Request) (string, bool) {
+	h := r.Header.Get("Authorization")
+	if len(h) < 7 || !strings.EqualFold(h[:7], "bearer ") {
+		return "", false
+	}
+	return strings.TrimSpace(h[7:]), true
 }
 
 // refuse ends the session of a refused request: counted, logged, the
@@ -216,7 +256,7 @@ func (m *Manager) Start(w http.ResponseWriter, tokens authclient.Tokens) (*jwtau
 	if err != nil {
 		return nil, fmt.Errorf("%w (%s)", ErrMismatch, jwtauth.ReasonOf(err))
 	}
-	if err := m.set(w, tokens); err != nil {
+	if err := m.set(w, tokens, m.refreshExpiry(tokens)); err != nil {
 		return nil, err
 	}
 	return claims, nil
@@ -240,6 +280,34 @@ func (m *Manager) End(w http.ResponseWriter, r *http.Request) {
 	m.Clear(w)
 }
 
+// EndIfRefused ends the session when err is auth-api refusing the
+// session's own access token (the user was deleted, the key rotated): the
+// cookie is cleared and the error returned wraps ErrExpired. Any other err
+// is returned as it is.
+func (m *Manager) EndIfRefused(w http.ResponseWriter, err error) error {
+	if errors.Is(err, authclient.ErrUnauthorized) {
+		m.Clear(w)
+		return fmt.Errorf("%w: auth-api refused the token: %w", ErrExpired, err)
+	}
+	return err
+}
+
+// EndedCookie is the name of a throwaway cookie; see MarkEnded.
+const EndedCookie = "session_ended"
+
+// MarkEnded sets a throwaway cookie, for the login page shown after a
+// logout or an expired session (which fetches /logout/done as a hidden
+// image). Chromium keeps even no-store pages in its back/forward cache,
+// and evicts them only when a cookie changes after they entered it; the
+// session cookie was cleared just before, so without this Back would show
+// a frozen copy of the dashboard just left. No session state changes.
+func (m *Manager) MarkEnded(w http.ResponseWriter) {
+	ck := m.codec.Cookie(strconv.FormatInt(m.now().UnixNano(), 36))
+	ck.Name = EndedCookie
+	ck.MaxAge = 10
+	http.SetCookie(w, ck)
+}
+
 // Clear makes the browser drop the session cookie; auth-api is not told.
 func (m *Manager) Clear(w http.ResponseWriter) {
 	http.SetCookie(w, m.codec.ClearCookie())
@@ -256,18 +324,22 @@ var errTwoSessions = fmt.Errorf("%w: more than one session cookie", ErrInvalid)
 // under a more specific path, to log the victim into the planter's
 // account), and which one the browser sends first is not ours to guess.
 func (m *Manager) cookie(r *http.Request) (s Session, ok bool, err error) {
-	cookies := r.CookiesNamed(m.codec.Name())
 	err = ErrInvalid
-	opened := 0
-	for i, ck := range cookies {
-		if i == maxCookies {
-			break
+	opened, seen := 0, 0
+	it := newCookieIter(r.Header, m.codec.Name())
+	for v, more := it.next(); more && seen < maxCookies; v, more = it.next() {
+		one, known := m.opened.get(v)
+		if !known && !validCookieValue(v) {
+			continue // net/http would not have read it either
 		}
-		if ck.Value == "" {
+		if seen++; v == "" {
 			continue
 		}
 		ok = true
-		one, derr := m.open(ck.Value)
+		var derr error
+		if !known {
+			one, derr = m.decode(v)
+		}
 		if derr != nil {
 			continue
 		}
@@ -282,12 +354,9 @@ func (m *Manager) cookie(r *http.Request) (s Session, ok bool, err error) {
 	return Session{}, ok, err
 }
 
-// open decodes a cookie value, from the cache of opened cookies when it
-// opened before.
-func (m *Manager) open(value string) (Session, error) {
-	if s, ok := m.opened.get(value); ok {
-		return s, nil
-	}
+// decode opens a cookie value that is not in the cache of opened cookies,
+// and remembers it when it opens.
+func (m *Manager) decode(value string) (Session, error) {
 	s, err := m.codec.Decode(value)
 	if err == nil {
 		m.opened.put(value, s)
@@ -295,14 +364,30 @@ func (m *Manager) open(value string) (Session, error) {
 	return s, err
 }
 
-// set seals tokens into the session cookie on w.
-func (m *Manager) set(w http.ResponseWriter, t authclient.Tokens) error {
-	value, err := m.codec.Encode(Session{AccessToken: t.AccessToken, RefreshToken: t.RefreshToken})
+// set seals tokens and the refresh family's expiry into the session
+// cookie on w.
+func (m *Manager) set(w http.ResponseWriter, t authclient.Tokens, refreshExpires time.Time) error {
+	value, err := m.codec.Encode(Session{AccessToken: t.AccessToken, RefreshToken: t.RefreshToken, RefreshExpires: refreshExpires})
 	if err != nil {
 		return err
 	}
 	http.SetCookie(w, m.codec.Cookie(value))
 	return nil
+}
+
+// maxRefreshExpiresIn bounds the refresh_expires_in believed: auth-api
+// refuses a REFRESH_TOKEN_TTL over 90 days, so a longer one is not a
+// family's.
+const maxRefreshExpiresIn = 366 * 24 * 3600
+
+// refreshExpiry is when the refresh family of t ends, to the second: now
+// plus auth-api's refresh_expires_in; zero when auth-api did not say or
+// said something no family lasts.
+func (m *Manager) refreshExpiry(t authclient.Tokens) time.Time {
+	if t.RefreshExpiresIn <= 0 || t.RefreshExpiresIn > maxRefreshExpiresIn {
+		return time.Time{}
+	}
+	return m.now().Add(time.Duration(t.RefreshExpiresIn) * time.Second).Truncate(time.Second).UTC()
 }
 
 // renew returns a fresh pair for refreshToken: one refresh at auth-api

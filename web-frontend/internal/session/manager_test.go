@@ -14,6 +14,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/jwt-micro-system/shared/jwtauth"
@@ -47,7 +48,9 @@ type fakeAuth struct {
 	revoked []string
 
 	refreshes atomic.Int64
-	fail      atomic.Value  // error: returned by Refresh when set
+	fail      atomic.Value // error: returned by Refresh when set
+	// expiresIn, when set, is the refresh_expires_in of every pair.
+	expiresIn atomic.Int64
 	gate      chan struct{} // when set, Refresh waits for it to close
 }
 
@@ -73,7 +76,7 @@ func (f *fakeAuth) pair() authclient.Tokens {
 	f.mu.Lock()
 	f.live[rt] = true
 	f.mu.Unlock()
-	return authclient.Tokens{AccessToken: access, TokenType: "Bearer", RefreshToken: rt}
+	return authclient.Tokens{AccessToken: access, TokenType: "Bearer", RefreshToken: rt, RefreshExpiresIn: f.expiresIn.Load()}
 }
 
 func (f *fakeAuth) Refresh(ctx context.Context, rt string) (authclient.Tokens, error) {
@@ -326,32 +329,39 @@ func mangle(f func(string) string) func(*harness, tokensOf) []*http.Cookie {
 }
 
 func TestConcurrentLoadsShareOneRefresh(t *testing.T) {
-	h := newHarness(t, Options{})
-	h.auth.gate = make(chan struct{})
-	ck := h.cookie(t, h.auth.pair())
-	h.clock.Advance(tokenTTL + time.Minute)
+	// In a synctest bubble, synctest.Wait returns once every request is
+	// blocked: one in the refresh call, the others waiting for its answer.
+	// (Waiting a fixed time instead, as this test once did, let a request
+	// arrive after the refresh had returned on a loaded machine; it then
+	// presented the rotated refresh token again, which the real auth-api
+	// answers within its reuse interval and this fake refuses.)
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness(t, Options{})
+		h.auth.gate = make(chan struct{})
+		ck := h.cookie(t, h.auth.pair())
+		h.clock.Advance(tokenTTL + time.Minute)
 
-	const n = 20
-	var wg sync.WaitGroup
-	errs := make([]error, n)
-	for i := range n {
-		wg.Go(func() { _, _, errs[i] = h.load(ck) })
-	}
-	// Let the requests pile up on the one refresh, then let it answer.
-	for h.auth.refreshes.Load() == 0 {
-		time.Sleep(time.Millisecond)
-	}
-	time.Sleep(10 * time.Millisecond)
-	close(h.auth.gate)
-	wg.Wait()
-	for i, err := range errs {
-		if err != nil {
-			t.Errorf("request %d: %v", i, err)
+		const n = 20
+		var wg sync.WaitGroup
+		errs := make([]error, n)
+		for i := range n {
+			wg.Go(func() { _, _, errs[i] = h.load(ck) })
 		}
-	}
-	if n := h.auth.refreshes.Load(); n != 1 {
-		t.Errorf("got %d refreshes, want 1", n)
-	}
+		synctest.Wait()
+		if got := h.auth.refreshes.Load(); got != 1 {
+			t.Errorf("with %d requests waiting: got %d refresh calls, want 1", n, got)
+		}
+		close(h.auth.gate)
+		wg.Wait()
+		for i, err := range errs {
+			if err != nil {
+				t.Errorf("request %d: %v", i, err)
+			}
+		}
+		if got := h.auth.refreshes.Load(); got != 1 {
+			t.Errorf("got %d refreshes, want 1", got)
+		}
+	})
 }
 
 // The Manager remembers no renewal: once the one shared refresh has
@@ -526,5 +536,67 @@ func TestAuthAPIHangs(t *testing.T) {
 func TestNewManagerNeedsItsParts(t *testing.T) {
 	if _, err := NewManager(slog.New(slog.NewJSONHandler(io.Discard, nil)), nil, nil, nil, Options{}); err == nil {
 		t.Error("NewManager accepted nil dependencies")
+	}
+}
+
+// The cookie carries the refresh family's expiry from the login's
+// refresh_expires_in; a renewal takes auth-api's new figure, or keeps the
+// cookie's when auth-api does not say; a version 1 cookie has none.
+func TestRefreshExpiry(t *testing.T) {
+	const day = 24 * time.Hour
+	tests := []struct {
+		name       string
+		loginIn    int64 // refresh_expires_in at login (0: absent)
+		v1         bool  // the cookie is of version 1
+		refreshIn  int64 // refresh_expires_in of the renewal (0: absent)
+		wantBefore time.Duration
+		wantAfter  time.Duration // from the start; 0: unknown
+	}{
+		{name: "login says 30 days, renewal says 29 days 23 h", loginIn: int64(30 * day / time.Second), refreshIn: int64((30*day - tokenTTL - time.Minute) / time.Second),
+			wantBefore: 30 * day, wantAfter: 30 * day},
+		{name: "renewal does not say: kept", loginIn: int64(30 * day / time.Second), wantBefore: 30 * day, wantAfter: 30 * day},
+		{name: "older auth-api: unknown throughout"},
+		{name: "version 1 cookie, renewal says", v1: true, refreshIn: int64(10 * day / time.Second), wantAfter: 10*day + tokenTTL + time.Minute},
+		{name: "version 1 cookie, renewal does not say", v1: true},
+		{name: "absurd figure ignored", loginIn: 1 << 40},
+		{name: "negative figure ignored", loginIn: -30},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, Options{})
+			start := h.clock.Now()
+			h.auth.expiresIn.Store(tt.loginIn)
+			var ck *http.Cookie
+			if tt.v1 {
+				ck = &http.Cookie{Name: h.codec.Name()}
+				p := h.auth.pair()
+				ck.Value = sealV1(h.codec, Session{AccessToken: p.AccessToken, RefreshToken: p.RefreshToken})
+			} else {
+				w := httptest.NewRecorder()
+				if _, err := h.m.Start(w, h.auth.pair()); err != nil {
+					t.Fatal(err)
+				}
+				ck = w.Result().Cookies()[0]
+			}
+			want := func(d time.Duration) time.Time {
+				if d == 0 {
+					return time.Time{}
+				}
+				return start.Add(d)
+			}
+			a, _, err := h.load(ck)
+			if err != nil || !a.RefreshExpires.Equal(want(tt.wantBefore)) {
+				t.Fatalf("before renewal: got %v, %v; want %v", a, err, want(tt.wantBefore))
+			}
+			h.clock.Advance(tokenTTL + time.Minute)
+			h.auth.expiresIn.Store(tt.refreshIn)
+			a, set, err := h.load(ck)
+			if err != nil || set == nil || !a.RefreshExpires.Equal(want(tt.wantAfter)) {
+				t.Fatalf("renewal: got %+v, %v; want %v", a, err, want(tt.wantAfter))
+			}
+			if s, err := h.codec.Decode(set.Value); err != nil || !s.RefreshExpires.Equal(want(tt.wantAfter)) {
+				t.Errorf("renewed cookie: got %v, %v; want %v", s.RefreshExpires, err, want(tt.wantAfter))
+			}
+		})
 	}
 }

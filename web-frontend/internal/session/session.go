@@ -42,12 +42,24 @@ const (
 	InsecureName = "jwtms_session"
 )
 
-// version is the first byte of every sealed cookie.
-const version byte = 1
+// The cookie formats, the first byte of every sealed cookie. Version 1
+// carries the two tokens; version 2 also the refresh family's absolute
+// expiry. Encode writes version 2; Decode still opens version 1 (its
+// expiry is unknown), so no one is signed out by the change.
+const (
+	version1 byte = 1
+	version2 byte = 2
+	version       = version2
+)
 
-// aad binds the ciphertext to its use: a value sealed with the same key for
-// some other purpose does not open here.
-const aad = "jwt-micro-system/web-frontend/session/v1"
+// The additional data of each version binds the ciphertext to its use (a
+// value sealed with the same key for some other purpose does not open
+// here) and to its version: a version byte changed in transit fails
+// authentication rather than being read in the other format.
+const (
+	aadV1 = "jwt-micro-system/web-frontend/session/v1"
+	aadV2 = "jwt-micro-system/web-frontend/session/v2"
+)
 
 // ErrInvalid is returned (wrapped) by Decode for any cookie value that is
 // not a session this service sealed.
@@ -57,13 +69,18 @@ var ErrInvalid = errors.New("session: invalid cookie")
 type Session struct {
 	AccessToken  string
 	RefreshToken string
+	// RefreshExpires is when the refresh family ends, so the user has to
+	// sign in again (rotation never extends it), to the second, in UTC.
+	// Zero when unknown: a version 1 cookie, or an auth-api that does not
+	// say (no refresh_expires_in).
+	RefreshExpires time.Time
 }
 
 // Codec seals and opens session cookies. It is safe for concurrent use.
 type Codec struct {
 	current  cipher.AEAD
 	previous cipher.AEAD // nil when not rotating
-	aad      []byte
+	aad      [3][]byte   // by version: aadV1, aadV2 as bytes, made once
 	name     string
 	secure   bool
 }
@@ -75,7 +92,7 @@ func NewCodec(keys *secretkey.Keys, secure bool) (*Codec, error) {
 	if err != nil {
 		return nil, fmt.Errorf("session: deriving cookie key: %w", err)
 	}
-	c := &Codec{name: InsecureName, secure: secure, aad: []byte(aad)}
+	c := &Codec{name: InsecureName, secure: secure, aad: [3][]byte{version1: []byte(aadV1), version2: []byte(aadV2)}}
 	if secure {
 		c.name = SecureName
 	}
@@ -117,20 +134,27 @@ func (c *Codec) Encode(s Session) (string, error) {
 	if s.AccessToken == "" || s.RefreshToken == "" {
 		return "", errors.New("session: both tokens are required")
 	}
-	// Plaintext: uvarint length of the access token, the access token, the
-	// refresh token. Binary, so the cookie stays small and decoding cheap.
-	n := binary.MaxVarintLen64 + len(s.AccessToken) + len(s.RefreshToken)
+	// Plaintext (version 2): uvarint of the refresh expiry in Unix
+	// seconds (0: unknown), uvarint length of the access token, the access
+	// token, the refresh token. Binary, so the cookie stays small and
+	// decoding cheap.
+	var exp uint64
+	if u := s.RefreshExpires.Unix(); !s.RefreshExpires.IsZero() && u > 0 && u <= maxUnix {
+		exp = uint64(u)
+	}
+	n := 2*binary.MaxVarintLen64 + len(s.AccessToken) + len(s.RefreshToken)
 	if base64.RawURLEncoding.EncodedLen(1+n+c.current.Overhead()) > MaxValueLen {
 		return "", fmt.Errorf("session: tokens too large for a cookie (%d bytes)", n)
 	}
 	plain := make([]byte, 0, n)
+	plain = binary.AppendUvarint(plain, exp)
 	plain = binary.AppendUvarint(plain, uint64(len(s.AccessToken)))
 	plain = append(plain, s.AccessToken...)
 	plain = append(plain, s.RefreshToken...)
 
 	sealed := make([]byte, 1, 1+len(plain)+c.current.Overhead())
 	sealed[0] = version
-	sealed = c.current.Seal(sealed, nil, plain, c.aad)
+	sealed = c.current.Seal(sealed, nil, plain, c.aad[version2])
 	return base64.RawURLEncoding.EncodeToString(sealed), nil
 }
 
@@ -144,23 +168,42 @@ func (c *Codec) Decode(value string) (Session, error) {
 	if err != nil {
 		return Session{}, fmt.Errorf("%w: not base64url", ErrInvalid)
 	}
-	if len(raw) < 1+c.current.Overhead() || raw[0] != version {
+	var aad []byte
+	if len(raw) >= 1+c.current.Overhead() && (raw[0] == version1 || raw[0] == version2) {
+		aad = c.aad[raw[0]]
+	}
+	if aad == nil {
 		return Session{}, fmt.Errorf("%w: unknown format", ErrInvalid)
 	}
-	plain, err := c.current.Open(nil, nil, raw[1:], c.aad)
+	plain, err := c.current.Open(nil, nil, raw[1:], aad)
 	if err != nil && c.previous != nil {
-		plain, err = c.previous.Open(nil, nil, raw[1:], c.aad)
+		plain, err = c.previous.Open(nil, nil, raw[1:], aad)
 	}
 	if err != nil {
 		return Session{}, fmt.Errorf("%w: authentication failed", ErrInvalid)
+	}
+	var s Session
+	if raw[0] == version2 {
+		exp, k := binary.Uvarint(plain)
+		if k <= 0 || exp > maxUnix {
+			return Session{}, fmt.Errorf("%w: bad payload", ErrInvalid)
+		}
+		if exp > 0 {
+			s.RefreshExpires = time.Unix(int64(exp), 0).UTC()
+		}
+		plain = plain[k:]
 	}
 	n, k := binary.Uvarint(plain)
 	if k <= 0 || n == 0 || n >= uint64(len(plain)-k) {
 		return Session{}, fmt.Errorf("%w: bad payload", ErrInvalid)
 	}
 	rest := plain[k:]
-	return Session{AccessToken: string(rest[:n]), RefreshToken: string(rest[n:])}, nil
+	s.AccessToken, s.RefreshToken = string(rest[:n]), string(rest[n:])
+	return s, nil
 }
+
+// maxUnix bounds a refresh expiry read from a cookie (the year 9999).
+const maxUnix = 253402300799
 
 // Cookie returns the session cookie carrying value.
 func (c *Codec) Cookie(value string) *http.Cookie {

@@ -2,6 +2,7 @@ package session
 
 import (
 	"encoding/base64"
+	"encoding/binary"
 	"errors"
 	"net/http"
 	"strings"
@@ -172,7 +173,7 @@ func TestDecodeRefusesBadCookies(t *testing.T) {
 	foreign, _ := mustCodec(t, otherSecret, "", true).Encode(realisticSession())
 	emptyPlain := func() string { // sealed correctly, but an empty payload
 		b := []byte{version}
-		b = c.current.Seal(b, nil, nil, c.aad)
+		b = c.current.Seal(b, nil, nil, []byte(aadV2))
 		return base64.RawURLEncoding.EncodeToString(b)
 	}()
 	tests := []struct {
@@ -269,6 +270,93 @@ func BenchmarkDecode(b *testing.B) {
 	for b.Loop() {
 		if _, err := c.Decode(v); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// sealV1 seals s in the cookie format of version 1 (no refresh expiry),
+// as web-frontend wrote it before version 2.
+func sealV1(c *Codec, s Session) string {
+	plain := binary.AppendUvarint(nil, uint64(len(s.AccessToken)))
+	plain = append(plain, s.AccessToken...)
+	plain = append(plain, s.RefreshToken...)
+	sealed := c.current.Seal([]byte{version1}, nil, plain, []byte(aadV1))
+	return base64.RawURLEncoding.EncodeToString(sealed)
+}
+
+// sealV2Plain seals a raw version 2 plaintext.
+func sealV2Plain(c *Codec, plain []byte) string {
+	return base64.RawURLEncoding.EncodeToString(c.current.Seal([]byte{version2}, nil, plain, []byte(aadV2)))
+}
+
+func TestCookieVersions(t *testing.T) {
+	c := mustCodec(t, testSecret, "", true)
+	s := realisticSession()
+	exp := time.Date(2026, 12, 31, 23, 59, 59, 0, time.UTC)
+	withExp := s
+	withExp.RefreshExpires = exp
+	v2, err := c.Encode(withExp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v2unknown, err := c.Encode(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v1 := sealV1(c, s)
+	retag := func(v string, b byte) string { // the version byte changed, nothing else
+		raw, _ := base64.RawURLEncoding.DecodeString(v)
+		raw[0] = b
+		return base64.RawURLEncoding.EncodeToString(raw)
+	}
+	plain := func(exp uint64) []byte {
+		p := binary.AppendUvarint(nil, exp)
+		p = binary.AppendUvarint(p, uint64(len(s.AccessToken)))
+		return append(append(p, s.AccessToken...), s.RefreshToken...)
+	}
+	tests := []struct {
+		name    string
+		value   string
+		want    Session
+		wantErr bool
+	}{
+		{"version 2 with the expiry", v2, withExp, false},
+		{"version 2, expiry unknown", v2unknown, s, false},
+		{"version 1: still opens, expiry unknown", v1, s, false},
+		{"version 1 relabelled 2", retag(v1, version2), Session{}, true},
+		{"version 2 relabelled 1", retag(v2, version1), Session{}, true},
+		{"version 3", retag(v2, 3), Session{}, true},
+		{"version 2, expiry past the year 9999", sealV2Plain(c, plain(maxUnix+1)), Session{}, true},
+		{"version 2, expiry only", sealV2Plain(c, binary.AppendUvarint(nil, 1)), Session{}, true},
+		{"version 2, truncated varint", sealV2Plain(c, []byte{0x80}), Session{}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := c.Decode(tt.value)
+			if tt.wantErr {
+				if !errors.Is(err, ErrInvalid) || got != (Session{}) {
+					t.Fatalf("got %+v, %v; want ErrInvalid", got, err)
+				}
+				return
+			}
+			if err != nil || got != tt.want {
+				t.Fatalf("got %+v, %v; want %+v", got, err, tt.want)
+			}
+		})
+	}
+	// Encode writes version 2, and an expiry it cannot carry is unknown.
+	if raw, _ := base64.RawURLEncoding.DecodeString(v2); raw[0] != version2 {
+		t.Errorf("Encode wrote version %d, want %d", raw[0], version2)
+	}
+	for _, bad := range []time.Time{time.Unix(-5, 0), time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)} {
+		odd := s
+		odd.RefreshExpires = bad
+		v, err := c.Encode(odd)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := c.Decode(v); err != nil || !got.RefreshExpires.IsZero() {
+			t.Errorf("expiry %v: got %v, %v; want it unknown", bad, got.RefreshExpires, err)
 		}
 	}
 }

@@ -1,4 +1,7 @@
-package server
+// Package nextpath sanitises the next parameter of the login flow (where
+// to go once signed in), so a link can never send the user to another
+// origin.
+package nextpath
 
 import (
 	"net/url"
@@ -9,13 +12,13 @@ import (
 // anyone needs.
 const maxNextLen = 2048
 
-// safeNext returns next when it is a path on this site, and "/" otherwise,
+// Safe returns next when it is a path on this site, and "/" otherwise,
 // so that a login link can never send the user to another origin. It
 // refuses anything a browser might resolve elsewhere: scheme-relative
 // (//host), backslash tricks (/\host, which browsers treat as //host),
 // schemes (https:, javascript:), control characters and whitespace (which
 // browsers strip), and the same forms once more percent-decoded.
-func safeNext(next string) string {
+func Safe(next string) string {
 	if !isLocalPath(next) {
 		return "/"
 	}

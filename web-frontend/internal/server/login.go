@@ -7,53 +7,35 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/jwt-micro-system/shared/jwtauth"
+	"github.com/jwt-micro-system/web-frontend/internal/clientip"
+	"github.com/jwt-micro-system/web-frontend/internal/nextpath"
+	"github.com/jwt-micro-system/web-frontend/internal/pages"
 	"github.com/jwt-micro-system/web-frontend/internal/session"
 )
 
-// Form limits: generous for people, small for abuse. auth-api applies the
-// real password rules.
+// maxFormBytes bounds a form; authCallTimeout a call to auth-api.
 const (
 	maxFormBytes    = 16 << 10
-	maxUsernameLen  = 256
-	maxPasswordLen  = 1024
 	authCallTimeout = 5 * time.Second
 )
-
-type loginView struct {
-	Username string
-	Next     string
-	Form     formState // field errors
-}
 
 // handleLoginPage shows the login form; someone already logged in goes
 // straight on to next.
 func handleLoginPage(rd *renderer, sessions *session.Manager) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		next := safeNext(r.URL.Query().Get("next"))
+		next := nextpath.Safe(r.URL.Query().Get("next"))
 		if sessions.Live(r) {
 			http.Redirect(w, r, next, http.StatusSeeOther)
 			return
 		}
 		p := rd.page(r)
 		p.Title = p.L["login_title"]
-		p.Login = &loginView{Next: next}
-		switch r.URL.Query().Get("msg") {
-		case msgExpired:
-			p.Flash = &flash{Kind: "warning", Text: p.L["msg_expired"]}
-			p.SessionEnded = true
-		case msgLoggedOut:
-			p.Flash = &flash{Kind: "info", Text: p.L["msg_logged_out"]}
-			p.SessionEnded = true
-		case msgLoggedOutAll:
-			p.Flash = &flash{Kind: "info", Text: p.L["msg_logged_out_all"]}
-			p.SessionEnded = true
-		case msgPasswordChanged:
-			p.Flash = &flash{Kind: "info", Text: p.L["msg_password_changed"]}
+		p.Login = &pages.Login{Next: next}
+		if p.Flash = pages.EndedFlash(r.URL.Query().Get("msg"), p.L); p.Flash != nil {
 			p.SessionEnded = true
 		}
 		rd.render(w, r, http.StatusOK, "login", p)
@@ -61,23 +43,18 @@ func handleLoginPage(rd *renderer, sessions *session.Manager) http.HandlerFunc {
 }
 
 // readLogin reads the login form of r into v and returns the credentials.
-func readLogin(w http.ResponseWriter, r *http.Request, v *loginView) (username, password string, err error) {
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-	if err := r.ParseForm(); err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return "", "", errFormTooLarge
-		}
-		return "", "", fmt.Errorf("%w: %w", errBadForm, err)
+func readLogin(w http.ResponseWriter, r *http.Request, v *pages.Login) (username, password string, err error) {
+	if err := readForm(w, r); err != nil {
+		return "", "", err
 	}
-	v.Next = safeNext(r.PostForm.Get("next"))
+	v.Next = nextpath.Safe(r.PostForm.Get("next"))
 	username = strings.TrimSpace(r.PostForm.Get("username"))
 	password = r.PostForm.Get("password")
 	v.Username = username
 	switch {
 	case username == "" || password == "":
 		return "", "", errMissingFields
-	case len(username) > maxUsernameLen || len(password) > maxPasswordLen:
+	case len(username) > pages.MaxUsernameLen || len(password) > pages.MaxPasswordLen:
 		v.Username = ""
 		return "", "", errTooLong
 	}
@@ -92,7 +69,7 @@ func handleLogin(log *slog.Logger, rd *renderer, auth AuthAPI, sessions *session
 		ctx := r.Context()
 		p := rd.page(r)
 		p.Title = p.L["login_title"]
-		p.Login = &loginView{Next: "/"}
+		p.Login = &pages.Login{Next: "/"}
 		var username, password string
 		fail := func(err error) {
 			pr := problemOf(err)
@@ -102,15 +79,15 @@ func handleLogin(log *slog.Logger, rd *renderer, auth AuthAPI, sessions *session
 				log.InfoContext(ctx, "login failed", "user", username, "reason", pr.code)
 			}
 			pr.setRetryAfter(w)
-			p.Flash = &flash{Kind: "error", Text: pr.message(p.L)}
+			p.Flash = &pages.Flash{Kind: "error", Text: pr.message(p.L)}
 			p.Failed = true
 			if errors.Is(err, errMissingFields) {
 				// Say which field is empty, next to it.
 				if p.Login.Username == "" {
-					p.Login.Form.fail("username", p.L["err_username_missing"])
+					p.Login.Form.Fail("username", p.L["err_username_missing"])
 				}
 				if password == "" {
-					p.Login.Form.fail("password", p.L["err_password_missing"])
+					p.Login.Form.Fail("password", p.L["err_password_missing"])
 				}
 			}
 			rd.render(w, r, pr.status, "login", p)
@@ -126,7 +103,7 @@ func handleLogin(log *slog.Logger, rd *renderer, auth AuthAPI, sessions *session
 		}
 		actx, cancel := context.WithTimeout(ctx, authCallTimeout)
 		defer cancel()
-		tokens, err := auth.Login(actx, username, password, clientIP(r, trusted))
+		tokens, err := auth.Login(actx, username, password, clientip.Of(r, trusted))
 		if err != nil {
 			fail(err)
 			return
@@ -135,7 +112,9 @@ func handleLogin(log *slog.Logger, rd *renderer, auth AuthAPI, sessions *session
 			fail(err)
 			return
 		}
-		noteUser(ctx, username)
+		if t, ok := trackerOf(ctx); ok {
+			t.SetUser(username)
+		}
 		log.InfoContext(ctx, "login succeeded", "user", username)
 		http.Redirect(w, r, p.Login.Next, http.StatusSeeOther)
 	}
@@ -147,26 +126,15 @@ func handleLogin(log *slog.Logger, rd *renderer, auth AuthAPI, sessions *session
 func handleLogout(sessions *session.Manager) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		sessions.End(w, r)
-		http.Redirect(w, r, "/login?msg="+msgLoggedOut, http.StatusSeeOther)
+		http.Redirect(w, r, "/login?msg="+pages.MsgLoggedOut, http.StatusSeeOther)
 	}
 }
 
-// sessionEndedCookie is a throwaway cookie; see handleSessionEnded.
-const sessionEndedCookie = "session_ended"
-
 // handleSessionEnded is fetched, as a hidden image, by the login page shown
-// after a logout or an expired session. Chromium keeps even no-store pages
-// in its back/forward cache, and evicts them only when a cookie changes
-// after they entered it; the session cookie was cleared just before, so
-// without this Back would show a frozen copy of the dashboard just left.
-// Changing a throwaway cookie once the login page has loaded evicts it. No
-// session state changes here.
-func handleSessionEnded(codec *session.Codec, now func() time.Time) http.HandlerFunc {
+// after a logout or an expired session; see session.Manager.MarkEnded.
+func handleSessionEnded(sessions *session.Manager) http.HandlerFunc {
 	return func(w http.ResponseWriter, _ *http.Request) {
-		ck := codec.Cookie(strconv.FormatInt(now().UnixNano(), 36))
-		ck.Name = sessionEndedCookie
-		ck.MaxAge = 10
-		http.SetCookie(w, ck)
+		sessions.MarkEnded(w)
 		w.Header().Set("Cache-Control", "no-store")
 		w.WriteHeader(http.StatusNoContent)
 	}
@@ -189,4 +157,17 @@ func handleAPIMe(cache *jwtauth.ClaimsJSON) http.HandlerFunc {
 		w.Header()["Content-Type"] = contentType
 		_, _ = w.Write(body)
 	}
+}
+
+// readForm parses the form of r, bounded to maxFormBytes.
+func readForm(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	if err := r.ParseForm(); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return errFormTooLarge
+		}
+		return fmt.Errorf("%w: %w", errBadForm, err)
+	}
+	return nil
 }

@@ -1,4 +1,6 @@
-package server
+// Package metrics holds the Prometheus metrics of web-frontend, in their
+// own registry, observed through observers bound once per label values.
+package metrics
 
 import (
 	"net/http"
@@ -105,9 +107,9 @@ func (m *Metrics) Session(outcome, reason string) {
 	m.boundSessions.Get([2]string{outcome, reason}).Inc()
 }
 
-// observeRequest counts a request that rc routed, and returns its route
+// ObserveRequest counts a request that rc routed, and returns its route
 // pattern ("unmatched" when no route matched).
-func (m *Metrics) observeRequest(method string, rc *chi.Context, status int, d time.Duration) string {
+func (m *Metrics) ObserveRequest(method string, rc *chi.Context, status int, d time.Duration) string {
 	k := requestKey{status: status}
 	// Bounded label values, and constant strings in the key.
 	switch method {

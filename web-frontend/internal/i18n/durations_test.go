@@ -1,15 +1,13 @@
-package server
+package i18n
 
 import (
 	"testing"
 	"time"
-
-	"github.com/jwt-micro-system/web-frontend/internal/i18n"
 )
 
-func TestHumanIn(t *testing.T) {
-	c := i18n.New()
-	en, ja := c.Texts(i18n.EN), c.Texts(i18n.JA)
+func TestIn(t *testing.T) {
+	c := New()
+	en, ja := c.Texts(EN), c.Texts(JA)
 	for _, tt := range []struct {
 		d      time.Duration
 		en, ja string
@@ -23,10 +21,10 @@ func TestHumanIn(t *testing.T) {
 		{time.Hour, "in 1 hour", "1時間後"},
 		{7 * 24 * time.Hour, "in 7 days", "7日後"},
 	} {
-		if got := humanIn(tt.d, en); got != tt.en {
+		if got := en.In(tt.d); got != tt.en {
 			t.Errorf("en %v: got %q, want %q", tt.d, got, tt.en)
 		}
-		if got := humanIn(tt.d, ja); got != tt.ja {
+		if got := ja.In(tt.d); got != tt.ja {
 			t.Errorf("ja %v: got %q, want %q", tt.d, got, tt.ja)
 		}
 	}

@@ -1,4 +1,4 @@
-package server
+package clientip
 
 import (
 	"net/http/httptest"
@@ -35,7 +35,7 @@ func TestClientIP(t *testing.T) {
 		for _, v := range tt.xff {
 			r.Header.Add("X-Forwarded-For", v)
 		}
-		if got := clientIP(r, trusted); got != tt.want {
+		if got := Of(r, trusted); got != tt.want {
 			t.Errorf("%s: got %q, want %q", tt.name, got, tt.want)
 		}
 	}

@@ -1,4 +1,4 @@
-package server
+package nextpath
 
 import (
 	"net/url"
@@ -41,8 +41,8 @@ func TestSafeNext(t *testing.T) {
 		{"/%zz", "/"},
 	}
 	for _, tt := range tests {
-		if got := safeNext(tt.in); got != tt.want {
-			t.Errorf("safeNext(%q): got %q, want %q", tt.in, got, tt.want)
+		if got := Safe(tt.in); got != tt.want {
+			t.Errorf("Safe(%q): got %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }
@@ -56,22 +56,22 @@ func FuzzSafeNext(f *testing.F) {
 	}
 	base, _ := url.Parse("https://app.example/login")
 	f.Fuzz(func(t *testing.T, in string) {
-		out := safeNext(in)
+		out := Safe(in)
 		if out != "/" && out != in {
-			t.Fatalf("safeNext(%q) = %q: neither the input nor /", in, out)
+			t.Fatalf("Safe(%q) = %q: neither the input nor /", in, out)
 		}
 		if !strings.HasPrefix(out, "/") || strings.HasPrefix(out, "//") || strings.ContainsAny(out, "\\\t\r\n ") {
-			t.Fatalf("safeNext(%q) = %q is not a plain local path", in, out)
+			t.Fatalf("Safe(%q) = %q is not a plain local path", in, out)
 		}
 		u, err := url.Parse(out)
 		if err != nil {
-			t.Fatalf("safeNext(%q) = %q does not parse: %v", in, out, err)
+			t.Fatalf("Safe(%q) = %q does not parse: %v", in, out, err)
 		}
 		if got := base.ResolveReference(u); got.Host != base.Host || got.Scheme != base.Scheme {
-			t.Fatalf("safeNext(%q) = %q resolves to %s", in, out, got)
+			t.Fatalf("Safe(%q) = %q resolves to %s", in, out, got)
 		}
 		if dec, err := url.PathUnescape(out); err != nil || strings.HasPrefix(dec, "//") || strings.Contains(dec, "\\") {
-			t.Fatalf("safeNext(%q) = %q decodes to a remote-looking path %q", in, out, dec)
+			t.Fatalf("Safe(%q) = %q decodes to a remote-looking path %q", in, out, dec)
 		}
 	})
 }

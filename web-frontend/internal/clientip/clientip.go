@@ -1,4 +1,8 @@
-package server
+// Package clientip finds the address of the client of a request: the
+// peer, or, behind trusted proxies, the right-most X-Forwarded-For entry
+// that is not a proxy. web-frontend logs it and forwards it to auth-api
+// (MAC'd, see shared/clientaddr) for the per-address login limits.
+package clientip
 
 import (
 	"net"
@@ -7,11 +11,11 @@ import (
 	"strings"
 )
 
-// clientIP returns the address of the client: the peer, unless the peer is
+// Of returns the address of the client: the peer, unless the peer is
 // a trusted proxy, in which case the right-most X-Forwarded-For entry that
 // is not itself a trusted proxy. Headers from untrusted peers are ignored,
 // so a client cannot choose its own address.
-func clientIP(r *http.Request, trusted []netip.Prefix) string {
+func Of(r *http.Request, trusted []netip.Prefix) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		host = r.RemoteAddr

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jwt-micro-system/shared/headerset"
 	"github.com/jwt-micro-system/shared/jwtauth"
 	"github.com/jwt-micro-system/web-frontend/internal/i18n"
 )
@@ -26,12 +27,13 @@ const TimeLayout = "2006-01-02 15:04:05 UTC"
 type Set struct {
 	tmpl map[string]*template.Template
 	i18n *i18n.Catalog
+	doc  headerset.Set // DocumentHeaders
 }
 
 // Parse parses the templates in fsys: each page under templates/ is
 // rendered inside templates/layout.html.
 func Parse(fsys fs.FS) (*Set, error) {
-	s := &Set{tmpl: make(map[string]*template.Template), i18n: i18n.New()}
+	s := &Set{tmpl: make(map[string]*template.Template), i18n: i18n.New(), doc: DocumentHeaders()}
 	for _, name := range []string{"login", "dashboard", "account", "admin", "error"} {
 		t, err := template.New(name).Funcs(template.FuncMap{"field": newField}).
 			ParseFS(fsys, "templates/layout.html", "templates/"+name+".html")
@@ -63,6 +65,7 @@ func (s *Set) Render(w http.ResponseWriter, r *http.Request, status int, name st
 		return fmt.Errorf("pages: rendering %s: %w", name, err)
 	}
 	h := w.Header()
+	s.doc.Apply(h)
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Content-Language", p.Lang)
 	h.Set("Content-Length", strconv.Itoa(buf.Len()))

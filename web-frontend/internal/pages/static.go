@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"path"
 	"strings"
+
+	"github.com/jwt-micro-system/shared/headerset"
 )
 
 // ContentSecurityPolicy allows the pages nothing but our own stylesheet,
@@ -13,6 +15,23 @@ import (
 // no framing, forms only to ourselves.
 const ContentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; " +
 	"form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+// NoContentSecurityPolicy is the CSP of every response that is not a page
+// (JSON, health, static files, redirects): nothing may load, nothing may
+// frame it.
+const NoContentSecurityPolicy = "default-src 'none'; frame-ancestors 'none'"
+
+// DocumentHeaders are the headers only an HTML page needs, on top of the
+// ones every response carries: the pages' CSP (replacing
+// NoContentSecurityPolicy), and the opener and permissions policies of a
+// document.
+func DocumentHeaders() headerset.Set {
+	return headerset.New(
+		"Content-Security-Policy", ContentSecurityPolicy,
+		"Cross-Origin-Opener-Policy", "same-origin",
+		"Permissions-Policy", "camera=(), microphone=(), geolocation=()",
+	)
+}
 
 // Static serves the files of static (the embedded stylesheet, script and
 // images) under /static/: no directory listings, cacheable for a day (the

@@ -204,28 +204,49 @@ func TestCrossOriginPostsAreRefused(t *testing.T) {
 	}
 }
 
+// TestSecurityHeaders: every response carries no-store (static assets
+// excepted), nosniff, no framing, same-origin referrers and a CSP that
+// allows no inline script; HTML pages carry the pages' CSP and the
+// document policies, every other answer a CSP that allows nothing.
 func TestSecurityHeaders(t *testing.T) {
 	e := newEnv(t, envConfig{})
 	ck := e.login(t, "alice")
-	for _, path := range []string{"/", "/admin", "/api/me", "/login", "/nowhere", "/healthz", "/static/style.css"} {
-		w := e.do(t, get(path, ck))
+	for _, tt := range []struct {
+		path string
+		page bool
+	}{
+		{"/", true}, {"/admin", true}, {"/nowhere", true}, {"/account", true},
+		{"/login", false}, // signed in: a redirect to /
+		{"/api/me", false}, {"/api/nowhere", false}, {"/healthz", false}, {"/static/style.css", false},
+	} {
+		w := e.do(t, get(tt.path, ck))
 		h := w.Header()
 		csp := h.Get("Content-Security-Policy")
 		if !strings.Contains(csp, "default-src 'none'") || strings.Contains(csp, "unsafe-inline") || !strings.Contains(csp, "frame-ancestors 'none'") {
-			t.Errorf("%s: CSP %q", path, csp)
+			t.Errorf("%s: CSP %q", tt.path, csp)
 		}
-		for k, want := range map[string]string{"X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin", "X-Frame-Options": "DENY"} {
-			if got := h.Get(k); got != want {
-				t.Errorf("%s: %s is %q, want %q", path, k, got, want)
+		want := map[string]string{"X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin", "X-Frame-Options": "DENY"}
+		if tt.page {
+			want["Cross-Origin-Opener-Policy"] = "same-origin"
+			want["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+			if !strings.Contains(csp, "script-src 'self'") || !strings.Contains(csp, "form-action 'self'") {
+				t.Errorf("%s: page CSP %q", tt.path, csp)
+			}
+		} else if csp != "default-src 'none'; frame-ancestors 'none'" {
+			t.Errorf("%s: CSP %q, want the one that allows nothing", tt.path, csp)
+		}
+		for k, v := range want {
+			if got := h.Get(k); got != v {
+				t.Errorf("%s: %s is %q, want %q", tt.path, k, got, v)
 			}
 		}
 		cc := h.Get("Cache-Control")
-		if path == "/static/style.css" {
+		if tt.path == "/static/style.css" {
 			if !strings.Contains(cc, "max-age") {
-				t.Errorf("%s: Cache-Control %q, want cacheable", path, cc)
+				t.Errorf("%s: Cache-Control %q, want cacheable", tt.path, cc)
 			}
 		} else if cc != "no-store" {
-			t.Errorf("%s: Cache-Control %q, want no-store", path, cc)
+			t.Errorf("%s: Cache-Control %q, want no-store", tt.path, cc)
 		}
 	}
 }

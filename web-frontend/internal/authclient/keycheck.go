@@ -17,6 +17,16 @@ var ErrKeyMismatch = errors.New("auth-api configuration does not match")
 // checkTimeout bounds one attempt of WatchKeys.
 const checkTimeout = 2 * time.Second
 
+// firstRetry is WatchKeys' first pause; it doubles up to the interval, so
+// an auth-api that starts a moment later than this service (compose starts
+// both at once) is found within a fraction of a second.
+const firstRetry = 50 * time.Millisecond
+
+// startupGrace is how long auth-api may be unreachable before WatchKeys
+// warns: starting together, auth-api may still be hashing the bootstrap
+// admin's password.
+const startupGrace = 10 * time.Second
+
 // Expect is what this service accepts: auth-api must sign with one of Keys,
 // for Issuer and Audience.
 type Expect struct {
@@ -61,10 +71,13 @@ func CheckKeys(ctx context.Context, auth KeyAsker, opts Expect) error {
 	return nil
 }
 
-// WatchKeys runs the start-up check: it retries CheckKeys every
-// interval while auth-api is unreachable, then logs the verdict once, in
+// WatchKeys runs the start-up check: it retries CheckKeys while auth-api
+// is unreachable (after firstRetry, doubling up to interval), warns once
+// when that lasts longer than startupGrace, then logs the verdict once, in
 // plain words. It returns when it has a verdict or ctx is done.
 func WatchKeys(ctx context.Context, log *slog.Logger, auth KeyAsker, opts Expect, interval time.Duration) error {
+	start := time.Now()
+	pause := min(firstRetry, interval)
 	warned := false
 	for {
 		cctx, cancel := context.WithTimeout(ctx, checkTimeout)
@@ -77,14 +90,15 @@ func WatchKeys(ctx context.Context, log *slog.Logger, auth KeyAsker, opts Expect
 		case errors.Is(err, ErrKeyMismatch):
 			log.Error("auth-api key check failed: "+err.Error(), "problem", "key_mismatch")
 			return err
-		case !warned:
-			log.Warn("auth-api not reachable yet; will keep checking", "err", err)
+		case !warned && time.Since(start) >= startupGrace:
+			log.Warn("auth-api not reachable; will keep checking", "err", err, "for", time.Since(start).Round(time.Second).String())
 			warned = true
 		}
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(interval):
+		case <-time.After(pause):
 		}
+		pause = min(2*pause, interval)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/jwt-micro-system/shared/secretkey"
@@ -83,7 +84,57 @@ func TestWatchKeys(t *testing.T) {
 	if err := WatchKeys(ctx, log, stubAuth{err: ErrUnavailable}, opts, time.Hour); !errors.Is(err, context.Canceled) {
 		t.Errorf("unreachable then cancelled: got %v", err)
 	}
-	if !strings.Contains(logs.String(), "not reachable yet") {
-		t.Error("unreachable auth-api not logged")
+}
+
+// flakyAuth is unreachable for its first down calls, then answers key.
+type flakyAuth struct {
+	down  int
+	calls int
+	key   TokenKey
+}
+
+func (f *flakyAuth) TokenKey(context.Context) (TokenKey, error) {
+	f.calls++
+	if f.calls <= f.down {
+		return TokenKey{}, ErrUnavailable
+	}
+	return f.key, nil
+}
+
+// TestWatchKeysStartup: an auth-api that comes up a moment after this
+// service is found quickly (the pauses start short and double) and without
+// a warning; one that stays away past startupGrace is warned about once.
+func TestWatchKeysStartup(t *testing.T) {
+	ks, _ := secretkey.NewKeys(testSecret, "")
+	opts := Expect{Keys: ks, Issuer: "auth-api"}
+	key := TokenKey{KeyID: ks.Current().ID(), Issuer: "auth-api"}
+	tests := []struct {
+		name     string
+		down     int
+		maxWait  time.Duration // the check passes within this (fake) time
+		wantWarn bool
+	}{
+		{"up at once", 0, 0, false},
+		{"up after three tries", 3, 400 * time.Millisecond, false}, // 50+100+200 ms
+		{"away for a minute", 32, 70 * time.Second, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				var logs strings.Builder
+				log := slog.New(slog.NewJSONHandler(&logs, nil))
+				auth := &flakyAuth{down: tt.down, key: key}
+				start := time.Now()
+				if err := WatchKeys(t.Context(), log, auth, opts, 2*time.Second); err != nil {
+					t.Fatalf("got %v", err)
+				}
+				if took := time.Since(start); took > tt.maxWait {
+					t.Errorf("passed after %s of fake time, want within %s", took, tt.maxWait)
+				}
+				if got := strings.Count(logs.String(), "not reachable"); got != map[bool]int{false: 0, true: 1}[tt.wantWarn] {
+					t.Errorf("%d warnings, want warned=%v; logs %s", got, tt.wantWarn, logs.String())
+				}
+			})
+		})
 	}
 }

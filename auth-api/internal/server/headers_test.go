@@ -74,8 +74,8 @@ func TestRequestAllocations(t *testing.T) {
 		r      *http.Request
 		budget float64
 	}{
-		{httptest.NewRequest(http.MethodGet, "/healthz", nil), 12},
-		{me, 14},
+		{httptest.NewRequest(http.MethodGet, "/healthz", nil), 6},
+		{me, 7},
 	} {
 		got := testing.AllocsPerRun(200, func() {
 			w := &discardWriter{h: make(http.Header)}

@@ -22,7 +22,7 @@ help: ## list the targets
 
 build: ## build bin/auth-api and bin/web-frontend (static, trimmed)
 	@mkdir -p $(BIN)
-	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/auth-api ./auth-api
+	CGO_ENABLED=0 $(GO) build -trimpath -tags nomsgpack -ldflags '$(LDFLAGS)' -o $(BIN)/auth-api ./auth-api
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/web-frontend ./web-frontend
 
 test: ## run every test that needs no containers, with the race detector

@@ -19,7 +19,11 @@ type tokenResponse struct {
 	TokenType    string `json:"token_type"`
 	ExpiresIn    int64  `json:"expires_in"`
 	RefreshToken string `json:"refresh_token"`
-	Token        string `json:"token"`
+	// RefreshExpiresIn is the seconds until the session ends (its refresh
+	// family's absolute expiry, which rotation never extends): when the
+	// user will have to sign in again.
+	RefreshExpiresIn int64  `json:"refresh_expires_in"`
+	Token            string `json:"token"`
 }
 
 // refreshRequest is the body of /refresh and /logout.
@@ -75,26 +79,27 @@ func passwordLogin(c *gin.Context, accounts *account.Service, iss *jwtauth.Issue
 	if err := lim.Succeeded(ctx, username, addr, now()); err != nil {
 		return tokenResponse{}, err
 	}
-	refresh, sid, err := accounts.StartSession(ctx, u)
+	refresh, session, err := accounts.StartSession(ctx, u)
 	if err != nil {
 		return tokenResponse{}, err
 	}
-	access, _, err := iss.IssueSession(u.Username, u.Role, sid)
+	access, _, err := iss.IssueSession(u.Username, u.Role, session.ID)
 	if err != nil {
 		return tokenResponse{}, err
 	}
 	m.login("success")
 	requestLogger(c).Info("login", "user", u.Username, "role", u.Role)
-	return pair(iss, access, refresh), nil
+	return pair(iss, access, refresh, session, now()), nil
 }
 
-func pair(iss *jwtauth.Issuer, access, refresh string) tokenResponse {
+func pair(iss *jwtauth.Issuer, access, refresh string, session account.Session, now time.Time) tokenResponse {
 	return tokenResponse{
-		AccessToken:  access,
-		TokenType:    "Bearer",
-		ExpiresIn:    int64(iss.TTL() / time.Second),
-		RefreshToken: refresh,
-		Token:        access,
+		AccessToken:      access,
+		TokenType:        "Bearer",
+		ExpiresIn:        int64(iss.TTL() / time.Second),
+		RefreshToken:     refresh,
+		RefreshExpiresIn: max(int64(session.ExpiresAt.Sub(now)/time.Second), 0),
+		Token:            access,
 	}
 }
 
@@ -154,7 +159,7 @@ func refreshSession(c *gin.Context, accounts *account.Service, iss *jwtauth.Issu
 		requestLogger(c).Warn("refresh rate limited", "client_ip", addr)
 		return tokenResponse{}, tooManyRefreshes(wait)
 	}
-	u, next, sid, err := accounts.Refresh(ctx, presented)
+	u, next, session, err := accounts.Refresh(ctx, presented)
 	var limited *account.TooManyRefreshesError
 	if errors.As(err, &limited) {
 		m.refresh("rate_limited")
@@ -177,13 +182,13 @@ func refreshSession(c *gin.Context, accounts *account.Service, iss *jwtauth.Issu
 	if err != nil {
 		return tokenResponse{}, err
 	}
-	access, _, err := iss.IssueSession(u.Username, u.Role, sid)
+	access, _, err := iss.IssueSession(u.Username, u.Role, session.ID)
 	if err != nil {
 		return tokenResponse{}, err
 	}
 	m.refresh("success")
 	requestLogger(c).Info("refresh", "user", u.Username)
-	return pair(iss, access, next), nil
+	return pair(iss, access, next, session, now()), nil
 }
 
 // handleLogout revokes the refresh token's family and the access tokens of

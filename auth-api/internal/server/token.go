@@ -28,6 +28,9 @@ type oauthTokens struct {
 	TokenType    string `json:"token_type"`
 	ExpiresIn    int64  `json:"expires_in"`
 	RefreshToken string `json:"refresh_token"`
+	// RefreshExpiresIn is /login's: the seconds until the session ends
+	// (an extension parameter, RFC 6749 §5.1).
+	RefreshExpiresIn int64 `json:"refresh_expires_in"`
 }
 
 // oauthErrorBody is the RFC 6749 §5.2 error answer of /token.
@@ -96,7 +99,7 @@ func handleToken(accounts *account.Service, iss *jwtauth.Issuer, lim *bruteforce
 			return
 		}
 		c.JSON(http.StatusOK, oauthTokens{AccessToken: resp.AccessToken, TokenType: resp.TokenType,
-			ExpiresIn: resp.ExpiresIn, RefreshToken: resp.RefreshToken})
+			ExpiresIn: resp.ExpiresIn, RefreshToken: resp.RefreshToken, RefreshExpiresIn: resp.RefreshExpiresIn})
 	}
 }
 

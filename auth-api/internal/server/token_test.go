@@ -256,8 +256,8 @@ func checkOAuthTokens(tb testing.TB, ts *testServer, w *httptest.ResponseRecorde
 	if err := json.Unmarshal(w.Body.Bytes(), &fields); err != nil {
 		tb.Fatal(err)
 	}
-	if len(fields) != 4 {
-		tb.Errorf("got fields %v, want access_token, token_type, expires_in, refresh_token", fields)
+	if len(fields) != 5 {
+		tb.Errorf("got fields %v, want access_token, token_type, expires_in, refresh_token, refresh_expires_in", fields)
 	}
 	var tok oauthTokens
 	if err := json.Unmarshal(w.Body.Bytes(), &tok); err != nil {

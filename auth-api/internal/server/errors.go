@@ -10,6 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/jwt-micro-system/auth-api/internal/account"
+	"github.com/jwt-micro-system/auth-api/internal/decode"
 )
 
 // errorBody is every error response: a stable code for programs and a
@@ -83,9 +84,12 @@ func fail(c *gin.Context, err error) {
 // is not expected (a 500).
 func apiErrorOf(err error) *apiError {
 	var ae *apiError
+	var de *decode.Error
 	switch {
 	case errors.As(err, &ae):
 		return ae
+	case errors.As(err, &de):
+		return &apiError{status: de.Status, code: de.Code, message: de.Message}
 	case errors.Is(err, account.ErrInvalid):
 		return badRequest("invalid_request", err.Error())
 	case errors.Is(err, account.ErrBadCredentials):

@@ -9,6 +9,7 @@ import (
 
 	"github.com/jwt-micro-system/auth-api/internal/account"
 	"github.com/jwt-micro-system/auth-api/internal/bruteforce"
+	"github.com/jwt-micro-system/auth-api/internal/decode"
 	"github.com/jwt-micro-system/shared/jwtauth"
 )
 
@@ -43,7 +44,7 @@ type changePasswordRequest struct {
 func handleChangePassword(accounts *account.Service, lim *bruteforce.Limiter, now func() time.Time) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		var req changePasswordRequest
-		if aerr := decodeJSON(c.ContentType(), c.Request.Body, &req); aerr != nil {
+		if aerr := decode.JSON(c.ContentType(), c.Request.Body, &req); aerr != nil {
 			fail(c, aerr)
 			return
 		}

@@ -14,6 +14,8 @@ import (
 	"github.com/jwt-micro-system/shared/requestid"
 
 	"github.com/jwt-micro-system/auth-api/internal/account"
+	"github.com/jwt-micro-system/auth-api/internal/decode"
+	"github.com/jwt-micro-system/auth-api/internal/metrics"
 )
 
 // requestState is what the middleware keeps of one request: its id, the
@@ -79,7 +81,7 @@ func requestLogger(c *gin.Context) *slog.Logger {
 // user is the subject of a verified access token, when there was one. When
 // the log level leaves a request out, logging it costs a level check and
 // allocates nothing.
-func observe(m *metrics) gin.HandlerFunc {
+func observe(m *metrics.Metrics) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		start := time.Now()
 		c.Next()
@@ -89,7 +91,7 @@ func observe(m *metrics) gin.HandlerFunc {
 			route = "unmatched"
 		}
 		status := c.Writer.Status()
-		m.observeRequest(c.Request.Method, route, status, elapsed)
+		m.Request(c.Request.Method, route, status, elapsed)
 		// Successful reads (health probes, /me, scrapes) are routine and
 		// frequent: debug. Changes, refusals and failures: info or error.
 		// Handlers log the events that matter (logins, refreshes, admin
@@ -149,7 +151,7 @@ func limitBody(max int64) gin.HandlerFunc {
 			return
 		}
 		if c.Request.ContentLength > max {
-			ae := tooLargeError()
+			ae := apiErrorOf(decode.TooLarge(max))
 			// The rest of an oversized body is not worth reading.
 			ae.header = map[string]string{"Connection": "close"}
 			fail(c, ae)
@@ -174,7 +176,7 @@ func tokenMessage(r jwtauth.Reason) string {
 
 // requireToken lets a request through only with a valid bearer token, and
 // puts its claims in the context. Refusals are 401 with WWW-Authenticate.
-func requireToken(ver *jwtauth.Verifier, m *metrics) gin.HandlerFunc {
+func requireToken(ver *jwtauth.Verifier, m *metrics.Metrics) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		token, ok := bearerToken(headerValue(c.Request.Header, "Authorization"))
 		var claims *jwtauth.Claims
@@ -186,7 +188,7 @@ func requireToken(ver *jwtauth.Verifier, m *metrics) gin.HandlerFunc {
 		}
 		if err != nil {
 			reason := jwtauth.ReasonOf(err)
-			m.tokenRejected(reason)
+			m.TokenRejected(reason)
 			requestLogger(c).Info("access token refused", "reason", string(reason))
 			fail(c, invalidToken(tokenMessage(reason)))
 			return

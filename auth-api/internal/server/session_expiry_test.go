@@ -28,7 +28,9 @@ func TestRefreshExpiresIn(t *testing.T) {
 			}},
 		{"/token password and refresh grants",
 			func(*testServer) request { return tokenReq(passwordForm("alice", alicePassword)) },
-			func(tok string) request { return tokenReq("grant_type=refresh_token&refresh_token=" + url.QueryEscape(tok)) }},
+			func(tok string) request {
+				return tokenReq("grant_type=refresh_token&refresh_token=" + url.QueryEscape(tok))
+			}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			ts := newTestServer(t)

@@ -520,18 +520,26 @@ func (s *Service) ChangePassword(ctx context.Context, username, current, next st
 	if !passwordMatches(u.PasswordHash, current) || len(current) > MaxPasswordBytes || hasControl(current) {
 		return ErrWrongPassword
 	}
-	hash, err := HashPassword(next, s.cost)
+	return s.replacePassword(ctx, u.Username, next)
+}
+
+// replacePassword hashes password, ends every session of username (its
+// refresh families and their access tokens) and then stores the hash: a
+// failure leaves the old password with no session rather than the new
+// one beside live sessions.
+func (s *Service) replacePassword(ctx context.Context, username, password string) error {
+	hash, err := HashPassword(password, s.cost)
 	if err != nil {
 		return err
 	}
-	families, err := s.store.Families(ctx, u.Username)
+	families, err := s.store.Families(ctx, username)
 	if err != nil {
 		return err
 	}
 	if err := s.revokeSessions(ctx, families...); err != nil {
 		return err
 	}
-	return s.store.SetPassword(ctx, u.Username, hash)
+	return s.store.SetPassword(ctx, username, hash)
 }
 
 // ResetPassword sets a new password for username on an administrator's
@@ -546,18 +554,7 @@ func (s *Service) ResetPassword(ctx context.Context, username, password string) 
 	if err != nil {
 		return err
 	}
-	hash, err := HashPassword(password, s.cost)
-	if err != nil {
-		return err
-	}
-	families, err := s.store.Families(ctx, u.Username)
-	if err != nil {
-		return err
-	}
-	if err := s.revokeSessions(ctx, families...); err != nil {
-		return err
-	}
-	return s.store.SetPassword(ctx, u.Username, hash)
+	return s.replacePassword(ctx, u.Username, password)
 }
 
 // CreateUser adds a user after checking the username, password and role

@@ -67,16 +67,11 @@ func handleChangePassword(accounts *account.Service, lim *bruteforce.Limiter, no
 			return
 		}
 		err = accounts.ChangePassword(ctx, user, req.CurrentPassword, req.NewPassword)
-		switch {
-		case errors.Is(err, account.ErrNotFound):
-			fail(c, accountGone())
-			return
-		case errors.Is(err, account.ErrWrongPassword):
+		if errors.Is(err, account.ErrWrongPassword) {
 			requestLogger(c).Info("password change refused: wrong current password", "user", user)
-			fail(c, err)
-			return
-		case err != nil:
-			fail(c, err)
+		}
+		if err != nil {
+			fail(c, callersAccount(err))
 			return
 		}
 		if err := lim.Succeeded(ctx, user, addr, now()); err != nil {
@@ -95,13 +90,8 @@ func handleLogoutAll(accounts *account.Service) gin.HandlerFunc {
 		user := claimsOf(c).Subject
 		ctx, cancel := timeout(c)
 		defer cancel()
-		_, err := accounts.EndAllSessions(ctx, user)
-		switch {
-		case errors.Is(err, account.ErrNotFound):
-			fail(c, accountGone())
-			return
-		case err != nil:
-			fail(c, err)
+		if _, err := accounts.EndAllSessions(ctx, user); err != nil {
+			fail(c, callersAccount(err))
 			return
 		}
 		requestLogger(c).Info("signed out everywhere; sessions revoked", "user", user)

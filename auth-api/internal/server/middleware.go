@@ -235,11 +235,8 @@ func requireAdmin(accounts *account.Service) gin.HandlerFunc {
 		}
 		u, err := accounts.User(c.Request.Context(), claims.Subject)
 		switch {
-		case errors.Is(err, account.ErrNotFound):
-			fail(c, accountGone())
-			return
 		case err != nil:
-			fail(c, err)
+			fail(c, callersAccount(err))
 			return
 		case u.Role != account.RoleAdmin:
 			fail(c, notAdmin())

@@ -85,6 +85,10 @@ func TestRequestAllocations(t *testing.T) {
 			}
 		})
 		t.Logf("GET %s: %.0f allocations", c.r.URL.Path, got)
+		if raceEnabled {
+			// The race detector's instrumentation allocates a few more.
+			c.budget += 3
+		}
 		if got > c.budget {
 			t.Errorf("GET %s: %.0f allocations per request, budget %.0f", c.r.URL.Path, got, c.budget)
 		}

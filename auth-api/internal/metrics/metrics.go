@@ -81,29 +81,23 @@ func New() *Metrics {
 // Request counts one request and its latency; route is the router's
 // pattern ("unmatched" for none).
 func (m *Metrics) Request(method, route string, status int, d time.Duration) {
-	// Clients choose the method; only known ones become label values, so
-	// made-up methods cannot create unbounded series. The key holds the
-	// constant, never the request's own string.
-	k := requestKey{method: "other", route: route, status: status}
-	switch method {
-	case http.MethodGet:
-		k.method = http.MethodGet
-	case http.MethodHead:
-		k.method = http.MethodHead
-	case http.MethodPost:
-		k.method = http.MethodPost
-	case http.MethodPut:
-		k.method = http.MethodPut
-	case http.MethodPatch:
-		k.method = http.MethodPatch
-	case http.MethodDelete:
-		k.method = http.MethodDelete
-	case http.MethodOptions:
-		k.method = http.MethodOptions
-	}
-	o := m.boundRequests.Get(k)
+	o := m.boundRequests.Get(requestKey{method: methodLabel(method), route: route, status: status})
 	o.requests.Inc()
 	o.latency.Observe(d.Seconds())
+}
+
+// methodLabel is the label value of a request method. Clients choose the
+// method; only the known ones are counted under their name, so made-up
+// methods cannot create unbounded series, and the label holds the constant,
+// never the request's own string.
+func methodLabel(method string) string {
+	for _, known := range [...]string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut,
+		http.MethodPatch, http.MethodDelete, http.MethodOptions} {
+		if method == known {
+			return known
+		}
+	}
+	return "other"
 }
 
 // Login counts a login attempt by outcome.

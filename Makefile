@@ -21,9 +21,10 @@ SOAK_MAX_RSS_GROWTH ?= 0.10
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z0-9-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
+# auth-api: -tags nomsgpack builds gin without its MessagePack codec (unused; about 1.5 MiB less).
 build: ## build bin/auth-api and bin/web-frontend (static, trimmed)
 	@mkdir -p $(BIN)
-	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/auth-api ./auth-api
+	CGO_ENABLED=0 $(GO) build -trimpath -tags nomsgpack -ldflags '$(LDFLAGS)' -o $(BIN)/auth-api ./auth-api
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/web-frontend ./web-frontend
 
 test: ## run every test that needs no containers, with the race detector

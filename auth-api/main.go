@@ -5,6 +5,7 @@
 //	auth-api                          serve (the default; also "auth-api serve")
 //	auth-api users add NAME [--role admin|user]   password on stdin
 //	auth-api healthcheck              exit 0 when http://127.0.0.1:$PORT/healthz answers 200
+//	auth-api hashrate [-duration 3s] [-cost N]   password checks per second at BCRYPT_COST
 //	auth-api version
 package main
 
@@ -12,6 +13,7 @@ import (
 	"bufio"
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -54,6 +56,10 @@ const usage = `usage:
                                            the password is read from stdin (asked twice,
                                            without echo, on a terminal)
   auth-api healthcheck                     check http://127.0.0.1:$PORT/healthz (exit 0 or 1)
+  auth-api hashrate [-duration D] [-cost N]
+                                           time the password check of a login (default 3s, at
+                                           BCRYPT_COST) and print, as JSON, the checks per second
+                                           this machine's cores allow: the ceiling of logins/s
   auth-api version                         print the version`
 
 func main() {
@@ -82,6 +88,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return addUser(ctx, args[3:], getenv, stdin, stdout)
 	case "healthcheck":
 		return healthcheck(ctx, getenv)
+	case "hashrate":
+		return hashRate(args[2:], getenv, stdout)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, version)
 		return nil
@@ -179,6 +187,10 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 		OnError: func(err error) { log.Warn("read revocations from the store; retrying", "err", err) },
 	})
 
+	if err := releaseStartupMemory(); err != nil {
+		// Only the resident set is bigger than it needs to be.
+		log.Warn("could not release start-up memory", "err", err)
+	}
 	log.Info("listening", "addr", ln.Addr().String(), "version", version, "kid", keys.Current().ID(),
 		"issuer", cfg.Issuer, "database", cfg.Database())
 	return httpserve.RunDraining(ctx, log, httpSrv, ln, cfg.ShutdownDelay)
@@ -324,4 +336,40 @@ func healthcheck(ctx context.Context, getenv func(string) string) error {
 		return err
 	}
 	return healthprobe.CheckAt(ctx, getenv("LISTEN_ADDRESS"), cmp.Or(getenv("PORT"), "10000"))
+}
+
+// hashRate implements "hashrate [-duration D] [-cost N]": it times the
+// password check logins make (account.MeasureHashRate) at -cost, by default
+// BCRYPT_COST as the service reads it, and prints the result as one JSON
+// object: {"cost","per_check_ns","cores","checks_per_second"}. make load
+// compares auth-api's login rate with checks_per_second.
+func hashRate(args []string, getenv func(string) string, stdout io.Writer) error {
+	getenv, err := envfile.Getenv(".env", getenv)
+	if err != nil {
+		return err
+	}
+	cost := account.DefaultBcryptCost
+	if v := getenv("BCRYPT_COST"); v != "" {
+		if cost, err = strconv.Atoi(v); err != nil {
+			return fmt.Errorf("BCRYPT_COST=%q is not a whole number: use %d-31 (default %d)", v, account.MinBcryptCost, account.DefaultBcryptCost)
+		}
+	}
+	fs := flag.NewFlagSet("hashrate", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	duration := fs.Duration("duration", 3*time.Second, "how long to time checks for")
+	fs.IntVar(&cost, "cost", cost, "bcrypt cost")
+	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
+		return fmt.Errorf("hashrate: %v\nusage: auth-api hashrate [-duration 3s] [-cost N]", cmp.Or(err, errors.New("unexpected arguments")))
+	}
+	if cost < account.MinBcryptCost || cost > 31 {
+		return fmt.Errorf("cost %d is out of range: use %d-31, as BCRYPT_COST", cost, account.MinBcryptCost)
+	}
+	if *duration < 0 || *duration > time.Minute {
+		return fmt.Errorf("-duration %s is out of range: use 0 to 1m", *duration)
+	}
+	r, err := account.MeasureHashRate(cost, *duration)
+	if err != nil {
+		return err
+	}
+	return json.NewEncoder(stdout).Encode(r)
 }

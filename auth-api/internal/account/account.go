@@ -12,8 +12,6 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
-
-	"github.com/ccojocar/zxcvbn-go"
 )
 
 // Roles a user can have.
@@ -24,16 +22,10 @@ const (
 
 // Limits of the account rules.
 const (
-	MaxUsernameLen   = 64
-	MinPasswordChars = 8
-	MaxPasswordBytes = 72 // bcrypt ignores everything after 72 bytes
-	MinBcryptCost    = 10 // the lowest cost the configuration accepts
-	// MinPasswordBits is the least zxcvbn estimate a new password needs,
-	// in bits: about 16,000 guesses, which refuses the most common
-	// passwords of the breach lists zxcvbn embeds (rank up to ~16,000),
-	// their obvious variants (password1, P@ssw0rd), keyboard walks,
-	// sequences and repetitions (12345678, eight spaces).
-	MinPasswordBits   = 14
+	MaxUsernameLen    = 64
+	MinPasswordChars  = 8
+	MaxPasswordBytes  = 72 // bcrypt ignores everything after 72 bytes
+	MinBcryptCost     = 10 // the lowest cost the configuration accepts
 	DefaultBcryptCost = 12
 )
 
@@ -77,7 +69,7 @@ func ValidateUsername(name string) error {
 // longer passwords are refused, never silently truncated), no control
 // characters (NUL, newlines, escapes: they cannot be typed in a login form
 // and bcrypt stops at NUL), and not common or trivially guessable (see
-// MinPasswordBits). There are no composition rules.
+// guessable). There are no composition rules.
 func ValidatePassword(password string) error {
 	if password == "" {
 		return invalid("password is required")
@@ -104,13 +96,6 @@ func ValidatePassword(password string) error {
 // C0, DEL and C1).
 func hasControl(s string) bool {
 	return strings.ContainsFunc(s, unicode.IsControl)
-}
-
-// guessable reports whether zxcvbn estimates password at fewer than
-// MinPasswordBits bits. Words of this service count as dictionary words.
-func guessable(password string) bool {
-	domain := []string{"jwt", "micro", "system", "auth", "api", "admin", "login", "web", "frontend"}
-	return zxcvbn.PasswordStrength(password, domain).Entropy < MinPasswordBits
 }
 
 // ValidateRole checks that role is one of the known roles.

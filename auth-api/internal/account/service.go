@@ -251,21 +251,30 @@ var errNoKeys = errors.New("account: sessions need Config.Keys")
 // StartSession starts a new refresh family for u (a login) and returns its
 // first refresh token, to be handed to the client and never stored, and the
 // session id (the family) that its access tokens carry as sid.
-func (s *Service) StartSession(ctx context.Context, u User) (refreshToken, sid string, err error) {
+func (s *Service) StartSession(ctx context.Context, u User) (refreshToken string, _ Session, err error) {
 	if len(s.tokenKeys) == 0 {
-		return "", "", errNoKeys
+		return "", Session{}, errNoKeys
 	}
 	t, err := newFamilyToken()
 	if err != nil {
-		return "", "", err
+		return "", Session{}, err
 	}
 	token := t.String(s.tokenKeys[0])
 	now := s.now()
-	if err := s.store.CreateRefreshFamily(ctx, RefreshFamily{ID: t.family, Username: u.Username, CreatedAt: now,
-		ExpiresAt: now.Add(s.ttl), Generation: t.generation, CurrentHash: hashRefreshToken(token)}); err != nil {
-		return "", "", err
+	f := RefreshFamily{ID: t.family, Username: u.Username, CreatedAt: now,
+		ExpiresAt: now.Add(s.ttl), Generation: t.generation, CurrentHash: hashRefreshToken(token)}
+	if err := s.store.CreateRefreshFamily(ctx, f); err != nil {
+		return "", Session{}, err
 	}
-	return token, t.family, nil
+	return token, Session{ID: f.ID, ExpiresAt: f.ExpiresAt}, nil
+}
+
+// Session is a refresh family as its client sees it: its id, which its
+// access tokens carry as sid, and ExpiresAt, when it ends: REFRESH_TOKEN_TTL
+// after the login; rotation never extends it.
+type Session struct {
+	ID        string
+	ExpiresAt time.Time
 }
 
 // errSuperseded is the outcome of a previous token, presented within the
@@ -297,20 +306,21 @@ func (s *Service) lookup(presented string) (FamilyLookup, bool) {
 // current one revokes the whole family. A refusal is a *RefreshError
 // (ErrRefreshRefused); a family rotated too often gets a
 // *TooManyRefreshesError. A token that revokes its family revokes the
-// access tokens of the session with it. sid is the session (family) of the
-// new pair.
-func (s *Service) Refresh(ctx context.Context, presented string) (u User, next, sid string, err error) {
+// access tokens of the session with it. session is the session (family)
+// of the new pair, with its unchanged expiry.
+func (s *Service) Refresh(ctx context.Context, presented string) (u User, next string, session Session, err error) {
 	if len(s.tokenKeys) == 0 {
-		return User{}, "", "", errNoKeys
+		return User{}, "", Session{}, errNoKeys
 	}
 	find, ok := s.lookup(presented)
 	if !ok {
-		return User{}, "", "", &RefreshError{Outcome: OutcomeUnknown}
+		return User{}, "", Session{}, &RefreshError{Outcome: OutcomeUnknown}
 	}
 	now := s.now()
 	var username, family string
+	var expires time.Time
 	err = s.store.UpdateRefreshFamily(ctx, find, func(f RefreshFamily) (*RefreshFamily, error) {
-		next, username, family = "", f.Username, f.ID
+		next, username, family, expires = "", f.Username, f.ID, f.ExpiresAt
 		switch {
 		case !f.RevokedAt.IsZero():
 			return nil, ErrTokenRevoked
@@ -353,14 +363,14 @@ func (s *Service) Refresh(ctx context.Context, presented string) (u User, next, 
 		outcome := ""
 		switch {
 		case errors.Is(err, ErrTooManyRefreshes):
-			return User{}, "", "", err
+			return User{}, "", Session{}, err
 		case errors.Is(err, ErrNotFound):
 			outcome = OutcomeUnknown
 		case errors.Is(err, ErrTokenReused):
 			outcome = OutcomeReused
 			// A stolen token may be in use: its access tokens go too.
 			if rerr := s.revokeSessions(ctx, family); rerr != nil {
-				return User{}, "", "", rerr
+				return User{}, "", Session{}, rerr
 			}
 		case errors.Is(err, ErrTokenRevoked):
 			outcome = OutcomeRevoked
@@ -369,18 +379,18 @@ func (s *Service) Refresh(ctx context.Context, presented string) (u User, next, 
 		case errors.Is(err, errSuperseded):
 			outcome = OutcomeSuperseded
 		default:
-			return User{}, "", "", err
+			return User{}, "", Session{}, err
 		}
-		return User{}, "", "", &RefreshError{Outcome: outcome, Username: username, Family: family, Err: err}
+		return User{}, "", Session{}, &RefreshError{Outcome: outcome, Username: username, Family: family, Err: err}
 	}
 	u, err = s.store.User(ctx, username)
 	if errors.Is(err, ErrNotFound) {
-		return User{}, "", "", &RefreshError{Outcome: OutcomeUnknown, Username: username, Family: family, Err: err}
+		return User{}, "", Session{}, &RefreshError{Outcome: OutcomeUnknown, Username: username, Family: family, Err: err}
 	}
 	if err != nil {
-		return User{}, "", "", err
+		return User{}, "", Session{}, err
 	}
-	return u, next, family, nil
+	return u, next, Session{ID: family, ExpiresAt: expires}, nil
 }
 
 // EndSession revokes the family of the presented refresh token (a logout),
@@ -510,18 +520,26 @@ func (s *Service) ChangePassword(ctx context.Context, username, current, next st
 	if !passwordMatches(u.PasswordHash, current) || len(current) > MaxPasswordBytes || hasControl(current) {
 		return ErrWrongPassword
 	}
-	hash, err := HashPassword(next, s.cost)
+	return s.replacePassword(ctx, u.Username, next)
+}
+
+// replacePassword hashes password, ends every session of username (its
+// refresh families and their access tokens) and then stores the hash: a
+// failure leaves the old password with no session rather than the new
+// one beside live sessions.
+func (s *Service) replacePassword(ctx context.Context, username, password string) error {
+	hash, err := HashPassword(password, s.cost)
 	if err != nil {
 		return err
 	}
-	families, err := s.store.Families(ctx, u.Username)
+	families, err := s.store.Families(ctx, username)
 	if err != nil {
 		return err
 	}
 	if err := s.revokeSessions(ctx, families...); err != nil {
 		return err
 	}
-	return s.store.SetPassword(ctx, u.Username, hash)
+	return s.store.SetPassword(ctx, username, hash)
 }
 
 // ResetPassword sets a new password for username on an administrator's
@@ -536,18 +554,7 @@ func (s *Service) ResetPassword(ctx context.Context, username, password string) 
 	if err != nil {
 		return err
 	}
-	hash, err := HashPassword(password, s.cost)
-	if err != nil {
-		return err
-	}
-	families, err := s.store.Families(ctx, u.Username)
-	if err != nil {
-		return err
-	}
-	if err := s.revokeSessions(ctx, families...); err != nil {
-		return err
-	}
-	return s.store.SetPassword(ctx, u.Username, hash)
+	return s.replacePassword(ctx, u.Username, password)
 }
 
 // CreateUser adds a user after checking the username, password and role

@@ -10,6 +10,8 @@ import (
 
 	"github.com/jwt-micro-system/auth-api/internal/account"
 	"github.com/jwt-micro-system/auth-api/internal/bruteforce"
+	"github.com/jwt-micro-system/auth-api/internal/decode"
+	"github.com/jwt-micro-system/auth-api/internal/metrics"
 )
 
 // tokenResponse answers /login and /refresh. Token repeats AccessToken for
@@ -19,7 +21,11 @@ type tokenResponse struct {
 	TokenType    string `json:"token_type"`
 	ExpiresIn    int64  `json:"expires_in"`
 	RefreshToken string `json:"refresh_token"`
-	Token        string `json:"token"`
+	// RefreshExpiresIn is the seconds until the session ends (its refresh
+	// family's absolute expiry, which rotation never extends): when the
+	// user will have to sign in again.
+	RefreshExpiresIn int64  `json:"refresh_expires_in"`
+	Token            string `json:"token"`
 }
 
 // refreshRequest is the body of /refresh and /logout.
@@ -27,15 +33,15 @@ type refreshRequest struct {
 	RefreshToken string `json:"refresh_token"`
 }
 
-func handleLogin(accounts *account.Service, iss *jwtauth.Issuer, lim *bruteforce.Limiter, m *metrics, now func() time.Time) gin.HandlerFunc {
+func handleLogin(accounts *account.Service, iss *jwtauth.Issuer, lim *bruteforce.Limiter, m *metrics.Metrics, now func() time.Time) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		ct := c.ContentType()
-		if isForm(ct) {
+		if decode.IsForm(ct) {
 			ct = c.GetHeader("Content-Type") // with its charset, which decodeForm checks
 		}
-		username, password, aerr := decodeLogin(ct, c.Request.Body)
+		username, password, aerr := decode.LoginBody(ct, c.Request.Body)
 		if aerr != nil {
-			m.login("bad_request")
+			m.Login("bad_request")
 			fail(c, aerr)
 			return
 		}
@@ -51,7 +57,7 @@ func handleLogin(accounts *account.Service, iss *jwtauth.Issuer, lim *bruteforce
 // passwordLogin is the one login code path, of /login and of /token's
 // password grant: the brute-force limits, the password check and a new
 // session, whose family its access token carries as sid. Errors are for fail or failToken to map.
-func passwordLogin(c *gin.Context, accounts *account.Service, iss *jwtauth.Issuer, lim *bruteforce.Limiter, m *metrics, now func() time.Time, username, password string) (tokenResponse, error) {
+func passwordLogin(c *gin.Context, accounts *account.Service, iss *jwtauth.Issuer, lim *bruteforce.Limiter, m *metrics.Metrics, now func() time.Time, username, password string) (tokenResponse, error) {
 	addr := c.ClientIP()
 	ctx, cancel := timeout(c)
 	defer cancel()
@@ -60,13 +66,13 @@ func passwordLogin(c *gin.Context, accounts *account.Service, iss *jwtauth.Issue
 		return tokenResponse{}, err
 	}
 	if !ok {
-		m.login("rate_limited")
+		m.Login("rate_limited")
 		requestLogger(c).Warn("login rate limited", "user", username, "client_ip", addr)
 		return tokenResponse{}, tooManyAttempts(wait)
 	}
 	u, err := accounts.Authenticate(ctx, username, password)
 	if errors.Is(err, account.ErrBadCredentials) {
-		m.login("invalid_credentials")
+		m.Login("invalid_credentials")
 		requestLogger(c).Info("login failed", "user", username, "client_ip", addr)
 	}
 	if err != nil {
@@ -75,26 +81,27 @@ func passwordLogin(c *gin.Context, accounts *account.Service, iss *jwtauth.Issue
 	if err := lim.Succeeded(ctx, username, addr, now()); err != nil {
 		return tokenResponse{}, err
 	}
-	refresh, sid, err := accounts.StartSession(ctx, u)
+	refresh, session, err := accounts.StartSession(ctx, u)
 	if err != nil {
 		return tokenResponse{}, err
 	}
-	access, _, err := iss.IssueSession(u.Username, u.Role, sid)
+	access, _, err := iss.IssueSession(u.Username, u.Role, session.ID)
 	if err != nil {
 		return tokenResponse{}, err
 	}
-	m.login("success")
+	m.Login("success")
 	requestLogger(c).Info("login", "user", u.Username, "role", u.Role)
-	return pair(iss, access, refresh), nil
+	return pair(iss, access, refresh, session, now()), nil
 }
 
-func pair(iss *jwtauth.Issuer, access, refresh string) tokenResponse {
+func pair(iss *jwtauth.Issuer, access, refresh string, session account.Session, now time.Time) tokenResponse {
 	return tokenResponse{
-		AccessToken:  access,
-		TokenType:    "Bearer",
-		ExpiresIn:    int64(iss.TTL() / time.Second),
-		RefreshToken: refresh,
-		Token:        access,
+		AccessToken:      access,
+		TokenType:        "Bearer",
+		ExpiresIn:        int64(iss.TTL() / time.Second),
+		RefreshToken:     refresh,
+		RefreshExpiresIn: max(int64(session.ExpiresAt.Sub(now)/time.Second), 0),
+		Token:            access,
 	}
 }
 
@@ -106,10 +113,10 @@ func writeTokens(c *gin.Context, resp tokenResponse) {
 }
 
 // decodeRefreshToken reads a {"refresh_token"} body.
-func decodeRefreshToken(c *gin.Context) (string, *apiError) {
+func decodeRefreshToken(c *gin.Context) (string, error) {
 	var req refreshRequest
-	if err := decodeJSON(c.ContentType(), c.Request.Body, &req); err != nil {
-		return "", err
+	if err := decode.JSON(c.ContentType(), c.Request.Body, &req); err != nil {
+		return "", err // a *decode.Error, never a nil one in an interface
 	}
 	if req.RefreshToken == "" {
 		return "", badRequest("invalid_request", "refresh_token is required")
@@ -120,11 +127,11 @@ func decodeRefreshToken(c *gin.Context) (string, *apiError) {
 // handleRefresh rotates a refresh token. Refreshes are limited per client
 // address (lim) and per family (the account service): 429 with
 // Retry-After.
-func handleRefresh(accounts *account.Service, iss *jwtauth.Issuer, lim *bruteforce.Limiter, m *metrics, now func() time.Time) gin.HandlerFunc {
+func handleRefresh(accounts *account.Service, iss *jwtauth.Issuer, lim *bruteforce.Limiter, m *metrics.Metrics, now func() time.Time) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		presented, aerr := decodeRefreshToken(c)
 		if aerr != nil {
-			m.refresh("bad_request")
+			m.Refresh("bad_request")
 			fail(c, aerr)
 			return
 		}
@@ -141,7 +148,7 @@ func handleRefresh(accounts *account.Service, iss *jwtauth.Issuer, lim *brutefor
 // refresh_token grant: the account service rotates the token, and a new
 // access token of the same session (sid: the family) is signed for the
 // user as the store knows it now.
-func refreshSession(c *gin.Context, accounts *account.Service, iss *jwtauth.Issuer, lim *bruteforce.Limiter, m *metrics, now func() time.Time, presented string) (tokenResponse, error) {
+func refreshSession(c *gin.Context, accounts *account.Service, iss *jwtauth.Issuer, lim *bruteforce.Limiter, m *metrics.Metrics, now func() time.Time, presented string) (tokenResponse, error) {
 	ctx, cancel := timeout(c)
 	defer cancel()
 	addr := c.ClientIP()
@@ -150,20 +157,20 @@ func refreshSession(c *gin.Context, accounts *account.Service, iss *jwtauth.Issu
 		return tokenResponse{}, err
 	}
 	if !ok {
-		m.refresh("rate_limited")
+		m.Refresh("rate_limited")
 		requestLogger(c).Warn("refresh rate limited", "client_ip", addr)
 		return tokenResponse{}, tooManyRefreshes(wait)
 	}
-	u, next, sid, err := accounts.Refresh(ctx, presented)
+	u, next, session, err := accounts.Refresh(ctx, presented)
 	var limited *account.TooManyRefreshesError
 	if errors.As(err, &limited) {
-		m.refresh("rate_limited")
+		m.Refresh("rate_limited")
 		requestLogger(c).Warn("refresh rate limited: family", "client_ip", addr)
 		return tokenResponse{}, tooManyRefreshes(limited.Wait)
 	}
 	var refused *account.RefreshError
 	if errors.As(err, &refused) {
-		m.refresh(refused.Outcome)
+		m.Refresh(refused.Outcome)
 		l := requestLogger(c).With("outcome", refused.Outcome)
 		if refused.Username != "" {
 			l = l.With("user", refused.Username, "family", refused.Family)
@@ -177,13 +184,13 @@ func refreshSession(c *gin.Context, accounts *account.Service, iss *jwtauth.Issu
 	if err != nil {
 		return tokenResponse{}, err
 	}
-	access, _, err := iss.IssueSession(u.Username, u.Role, sid)
+	access, _, err := iss.IssueSession(u.Username, u.Role, session.ID)
 	if err != nil {
 		return tokenResponse{}, err
 	}
-	m.refresh("success")
+	m.Refresh("success")
 	requestLogger(c).Info("refresh", "user", u.Username)
-	return pair(iss, access, next), nil
+	return pair(iss, access, next, session, now()), nil
 }
 
 // handleLogout revokes the refresh token's family and the access tokens of

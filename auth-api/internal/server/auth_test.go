@@ -16,6 +16,7 @@ import (
 	"github.com/jwt-micro-system/shared/secretkey"
 
 	"github.com/jwt-micro-system/auth-api/internal/bruteforce"
+	"github.com/jwt-micro-system/auth-api/internal/decode"
 )
 
 // hostileBodies are sent to every JSON endpoint; each must get a JSON 4xx.
@@ -104,7 +105,7 @@ func TestLogin(t *testing.T) {
 		})
 	}
 	for _, tt := range hostileBodies {
-		if tt.contentType == formType {
+		if tt.contentType == decode.FormType {
 			continue // a login may be a form (form_test.go)
 		}
 		t.Run("hostile/"+tt.name, func(t *testing.T) {

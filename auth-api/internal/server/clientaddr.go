@@ -19,8 +19,8 @@ const verifiedClientHeader = "X-Auth-Api-Verified-Client-Ip"
 // stands, or X-Forwarded-For from TRUSTED_PROXIES, as Gin decides.
 func signedClientAddress(v *clientaddr.Verifier, now func() time.Time) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		c.Request.Header.Del(verifiedClientHeader)
-		value := c.GetHeader(clientaddr.Header)
+		delete(c.Request.Header, verifiedClientHeader) // canonical
+		value := headerValue(c.Request.Header, clientaddr.Header)
 		if value == "" {
 			c.Next()
 			return
@@ -30,7 +30,7 @@ func signedClientAddress(v *clientaddr.Verifier, now func() time.Time) gin.Handl
 			// Never log the value: it is the client's to choose.
 			requestLogger(c).Warn("client address header refused", "err", err.Error(), "peer", c.RemoteIP())
 		} else {
-			c.Request.Header.Set(verifiedClientHeader, addr.String())
+			c.Request.Header[verifiedClientHeader] = []string{addr.String()}
 		}
 		c.Next()
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/jwt-micro-system/auth-api/internal/account"
+	"github.com/jwt-micro-system/auth-api/internal/decode"
 )
 
 // errorBody is every error response: a stable code for programs and a
@@ -40,8 +41,19 @@ func invalidToken(msg string) *apiError {
 		header: map[string]string{"WWW-Authenticate": `Bearer error="invalid_token"`}}
 }
 
-// accountGone is the 401 for a valid token whose user was deleted.
-func accountGone() *apiError { return invalidToken("the account of this token no longer exists") }
+// errAccountGone marks an error about the caller's own account (the
+// subject of a valid access token) that no longer exists: a 401, where
+// another user missing is a 404.
+var errAccountGone = errors.New("the account of this token no longer exists")
+
+// callersAccount marks err as being about the caller's own account, for
+// the table to answer account.ErrNotFound with the 401 of errAccountGone.
+func callersAccount(err error) error {
+	if errors.Is(err, account.ErrNotFound) {
+		return fmt.Errorf("%w: %w", errAccountGone, err)
+	}
+	return err
+}
 
 func notAdmin() *apiError {
 	return &apiError{status: http.StatusForbidden, code: "forbidden", message: "this needs the admin role"}
@@ -83,9 +95,14 @@ func fail(c *gin.Context, err error) {
 // is not expected (a 500).
 func apiErrorOf(err error) *apiError {
 	var ae *apiError
+	var de *decode.Error
 	switch {
 	case errors.As(err, &ae):
 		return ae
+	case errors.As(err, &de):
+		return &apiError{status: de.Status, code: de.Code, message: de.Message}
+	case errors.Is(err, errAccountGone):
+		return invalidToken(errAccountGone.Error())
 	case errors.Is(err, account.ErrInvalid):
 		return badRequest("invalid_request", err.Error())
 	case errors.Is(err, account.ErrBadCredentials):

@@ -74,8 +74,8 @@ func TestRequestAllocations(t *testing.T) {
 		r      *http.Request
 		budget float64
 	}{
-		{httptest.NewRequest(http.MethodGet, "/healthz", nil), 12},
-		{me, 14},
+		{httptest.NewRequest(http.MethodGet, "/healthz", nil), 6},
+		{me, 7},
 	} {
 		got := testing.AllocsPerRun(200, func() {
 			w := &discardWriter{h: make(http.Header)}
@@ -85,6 +85,10 @@ func TestRequestAllocations(t *testing.T) {
 			}
 		})
 		t.Logf("GET %s: %.0f allocations", c.r.URL.Path, got)
+		if raceEnabled {
+			// The race detector's instrumentation allocates a few more.
+			c.budget += 3
+		}
 		if got > c.budget {
 			t.Errorf("GET %s: %.0f allocations per request, budget %.0f", c.r.URL.Path, got, c.budget)
 		}

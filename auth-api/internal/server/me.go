@@ -9,6 +9,7 @@ import (
 
 	"github.com/jwt-micro-system/auth-api/internal/account"
 	"github.com/jwt-micro-system/auth-api/internal/bruteforce"
+	"github.com/jwt-micro-system/auth-api/internal/decode"
 	"github.com/jwt-micro-system/shared/jwtauth"
 )
 
@@ -43,7 +44,7 @@ type changePasswordRequest struct {
 func handleChangePassword(accounts *account.Service, lim *bruteforce.Limiter, now func() time.Time) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		var req changePasswordRequest
-		if aerr := decodeJSON(c.ContentType(), c.Request.Body, &req); aerr != nil {
+		if aerr := decode.JSON(c.ContentType(), c.Request.Body, &req); aerr != nil {
 			fail(c, aerr)
 			return
 		}
@@ -66,16 +67,11 @@ func handleChangePassword(accounts *account.Service, lim *bruteforce.Limiter, no
 			return
 		}
 		err = accounts.ChangePassword(ctx, user, req.CurrentPassword, req.NewPassword)
-		switch {
-		case errors.Is(err, account.ErrNotFound):
-			fail(c, accountGone())
-			return
-		case errors.Is(err, account.ErrWrongPassword):
+		if errors.Is(err, account.ErrWrongPassword) {
 			requestLogger(c).Info("password change refused: wrong current password", "user", user)
-			fail(c, err)
-			return
-		case err != nil:
-			fail(c, err)
+		}
+		if err != nil {
+			fail(c, callersAccount(err))
 			return
 		}
 		if err := lim.Succeeded(ctx, user, addr, now()); err != nil {
@@ -94,13 +90,8 @@ func handleLogoutAll(accounts *account.Service) gin.HandlerFunc {
 		user := claimsOf(c).Subject
 		ctx, cancel := timeout(c)
 		defer cancel()
-		_, err := accounts.EndAllSessions(ctx, user)
-		switch {
-		case errors.Is(err, account.ErrNotFound):
-			fail(c, accountGone())
-			return
-		case err != nil:
-			fail(c, err)
+		if _, err := accounts.EndAllSessions(ctx, user); err != nil {
+			fail(c, callersAccount(err))
 			return
 		}
 		requestLogger(c).Info("signed out everywhere; sessions revoked", "user", user)

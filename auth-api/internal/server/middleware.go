@@ -14,17 +14,20 @@ import (
 	"github.com/jwt-micro-system/shared/requestid"
 
 	"github.com/jwt-micro-system/auth-api/internal/account"
+	"github.com/jwt-micro-system/auth-api/internal/decode"
+	"github.com/jwt-micro-system/auth-api/internal/metrics"
 )
-
-// stateKey is the gin context key of a request's requestState;
-// unexported, so no other package can collide with it.
-type stateKey struct{}
 
 // requestState is what the middleware keeps of one request: its id, the
 // logger to log it with (made on first use, so a request that logs
 // nothing allocates no logger) and the verified claims (requireToken).
+//
+// It is the request's gin.ResponseWriter, wrapping gin's own: handlers find
+// it at c.Writer, and the request pays one allocation for it instead of
+// gin's Keys map (c.Set) and a state besides.
 type requestState struct {
-	id     string
+	gin.ResponseWriter
+	id     [1]string // the X-Request-Id header value, as the header map holds it
 	base   *slog.Logger
 	log    *slog.Logger
 	claims *jwtauth.Claims
@@ -34,24 +37,29 @@ type requestState struct {
 // stateOf returns the request's state, attaching an empty one if
 // requestID did not run.
 func stateOf(c *gin.Context) *requestState {
-	if v, ok := c.Get(stateKey{}); ok {
-		if st, ok := v.(*requestState); ok {
-			return st
-		}
+	if st, ok := c.Writer.(*requestState); ok {
+		return st
 	}
-	st := &requestState{}
-	c.Set(stateKey{}, st)
+	st := &requestState{ResponseWriter: c.Writer}
+	c.Writer = st
 	return st
 }
 
-// requestID gives every request an id (requestid.Of: the caller's
-// X-Request-Id when requestid.Valid, a random one otherwise). It is echoed
-// in the response and attached to every log line of the request.
+// requestID gives every request an id (the caller's X-Request-Id when
+// requestid.Valid, a random one otherwise). It is echoed in the response
+// and attached to every log line of the request.
 func requestID(log *slog.Logger) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id := requestid.Of(c.Request)
-		c.Writer.Header()[requestid.Header] = []string{id} // canonical already
-		c.Set(stateKey{}, &requestState{id: id, base: log})
+		st := &requestState{ResponseWriter: c.Writer, base: log}
+		// The header maps hold canonical keys; indexing them directly
+		// skips the canonicalisation Header.Get does.
+		if v := c.Request.Header[requestid.Header]; len(v) > 0 && requestid.Valid(v[0]) {
+			st.id[0] = v[0]
+		} else {
+			st.id[0] = requestid.New()
+		}
+		c.Writer = st
+		st.Header()[requestid.Header] = st.id[:]
 		c.Next()
 	}
 }
@@ -63,7 +71,7 @@ func requestLogger(c *gin.Context) *slog.Logger {
 		if st.base == nil {
 			return slog.Default()
 		}
-		st.log = st.base.With(requestid.LogKey, st.id)
+		st.log = st.base.With(requestid.LogKey, st.id[0])
 	}
 	return st.log
 }
@@ -73,7 +81,7 @@ func requestLogger(c *gin.Context) *slog.Logger {
 // user is the subject of a verified access token, when there was one. When
 // the log level leaves a request out, logging it costs a level check and
 // allocates nothing.
-func observe(m *metrics) gin.HandlerFunc {
+func observe(m *metrics.Metrics) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		start := time.Now()
 		c.Next()
@@ -83,7 +91,7 @@ func observe(m *metrics) gin.HandlerFunc {
 			route = "unmatched"
 		}
 		status := c.Writer.Status()
-		m.observeRequest(c.Request.Method, route, status, elapsed)
+		m.Request(c.Request.Method, route, status, elapsed)
 		// Successful reads (health probes, /me, scrapes) are routine and
 		// frequent: debug. Changes, refusals and failures: info or error.
 		// Handlers log the events that matter (logins, refreshes, admin
@@ -143,7 +151,7 @@ func limitBody(max int64) gin.HandlerFunc {
 			return
 		}
 		if c.Request.ContentLength > max {
-			ae := tooLargeError()
+			ae := apiErrorOf(decode.TooLarge(max))
 			// The rest of an oversized body is not worth reading.
 			ae.header = map[string]string{"Connection": "close"}
 			fail(c, ae)
@@ -168,9 +176,9 @@ func tokenMessage(r jwtauth.Reason) string {
 
 // requireToken lets a request through only with a valid bearer token, and
 // puts its claims in the context. Refusals are 401 with WWW-Authenticate.
-func requireToken(ver *jwtauth.Verifier, m *metrics) gin.HandlerFunc {
+func requireToken(ver *jwtauth.Verifier, m *metrics.Metrics) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		token, ok := bearerToken(c.GetHeader("Authorization"))
+		token, ok := bearerToken(headerValue(c.Request.Header, "Authorization"))
 		var claims *jwtauth.Claims
 		var err error
 		if !ok {
@@ -180,7 +188,7 @@ func requireToken(ver *jwtauth.Verifier, m *metrics) gin.HandlerFunc {
 		}
 		if err != nil {
 			reason := jwtauth.ReasonOf(err)
-			m.tokenRejected(reason)
+			m.TokenRejected(reason)
 			requestLogger(c).Info("access token refused", "reason", string(reason))
 			fail(c, invalidToken(tokenMessage(reason)))
 			return
@@ -189,6 +197,14 @@ func requireToken(ver *jwtauth.Verifier, m *metrics) gin.HandlerFunc {
 		st.claims, st.token = claims, token
 		c.Next()
 	}
+}
+
+// headerValue is h.Get(key) for a key already in canonical form.
+func headerValue(h http.Header, key string) string {
+	if v := h[key]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
 }
 
 // bearerToken extracts the token from an Authorization header; the scheme
@@ -219,11 +235,8 @@ func requireAdmin(accounts *account.Service) gin.HandlerFunc {
 		}
 		u, err := accounts.User(c.Request.Context(), claims.Subject)
 		switch {
-		case errors.Is(err, account.ErrNotFound):
-			fail(c, accountGone())
-			return
 		case err != nil:
-			fail(c, err)
+			fail(c, callersAccount(err))
 			return
 		case u.Role != account.RoleAdmin:
 			fail(c, notAdmin())

@@ -12,6 +12,7 @@ import (
 
 	"github.com/jwt-micro-system/auth-api/internal/account"
 	"github.com/jwt-micro-system/auth-api/internal/bruteforce"
+	"github.com/jwt-micro-system/auth-api/internal/metrics"
 )
 
 // routeDeps are the dependencies that routes hands to the handler makers.
@@ -24,7 +25,7 @@ type routeDeps struct {
 	issuer   *jwtauth.Issuer
 	verifier *jwtauth.Verifier
 	limiter  *bruteforce.Limiter
-	metrics  *metrics
+	metrics  *metrics.Metrics
 	// feedKeys authenticate readers of the revocation feed.
 	feedKeys *revocation.FeedKeys
 	// clientAddrs verifies web-frontend's signed client addresses.
@@ -52,7 +53,7 @@ func addRoutes(r *gin.Engine, d routeDeps) {
 	r.GET("/healthz", handleHealthz())
 	r.GET("/readyz", handleReadyz(d.ready))
 	if !d.cfg.MetricsSeparate {
-		r.GET("/metrics", handleMetrics(d.metrics, d.cfg.MetricsToken))
+		r.GET("/metrics", gin.WrapH(d.metrics.Handler(d.cfg.MetricsToken)))
 	}
 	r.GET("/openapi.yaml", handleOpenAPI())
 	r.GET("/token-key", handleTokenKey(d.keys, d.cfg.Issuer, d.cfg.Audience))

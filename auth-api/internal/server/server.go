@@ -21,6 +21,7 @@ import (
 
 	"github.com/jwt-micro-system/auth-api/internal/account"
 	"github.com/jwt-micro-system/auth-api/internal/bruteforce"
+	"github.com/jwt-micro-system/auth-api/internal/metrics"
 )
 
 // MaxBodyBytes bounds every request body. The largest valid request (a user
@@ -125,14 +126,14 @@ func NewServer(log *slog.Logger, cfg Config, accounts *account.Service, st Stora
 	if err != nil {
 		return nil, err
 	}
-	m := newMetrics()
+	m := metrics.New()
 	addRoutes(engine, routeDeps{
 		log: log, cfg: cfg, accounts: accounts, ready: st, keys: keys,
 		issuer: iss, verifier: ver, limiter: lim, metrics: m,
 		feedKeys: feedKeys, clientAddrs: addrs,
 	})
 	return &Server{limiter: lim, engine: engine, handler: httpserve.CheckHost(cfg.AllowedHosts, engine),
-		metrics: metricsHandler(m, cfg.MetricsToken)}, nil
+		metrics: m.Handler(cfg.MetricsToken)}, nil
 }
 
 // ServeHTTP implements http.Handler.

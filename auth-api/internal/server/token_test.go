@@ -18,6 +18,8 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/jwt-micro-system/auth-api/internal/bruteforce"
+	"github.com/jwt-micro-system/auth-api/internal/decode"
+	"github.com/jwt-micro-system/auth-api/internal/oauth"
 )
 
 // oauthServer runs ts on a real listener for golang.org/x/oauth2 and
@@ -208,7 +210,7 @@ func TestOAuth2TokenSourceRotatesEveryTime(t *testing.T) {
 
 // tokenReq is a /token request with a form body.
 func tokenReq(body string) request {
-	return request{method: "POST", path: "/token", body: body, contentType: formType}
+	return request{method: "POST", path: "/token", body: body, contentType: decode.FormType}
 }
 
 func passwordForm(user, pass string) string {
@@ -246,7 +248,7 @@ func checkNoStore(tb testing.TB, w *httptest.ResponseRecorder) {
 }
 
 // checkOAuthTokens checks a 200 RFC 6749 §5.1 answer and returns it.
-func checkOAuthTokens(tb testing.TB, ts *testServer, w *httptest.ResponseRecorder, user string) oauthTokens {
+func checkOAuthTokens(tb testing.TB, ts *testServer, w *httptest.ResponseRecorder, user string) oauth.Tokens {
 	tb.Helper()
 	if w.Code != 200 {
 		tb.Fatalf("got %d %s, want 200", w.Code, w.Body)
@@ -256,10 +258,10 @@ func checkOAuthTokens(tb testing.TB, ts *testServer, w *httptest.ResponseRecorde
 	if err := json.Unmarshal(w.Body.Bytes(), &fields); err != nil {
 		tb.Fatal(err)
 	}
-	if len(fields) != 4 {
-		tb.Errorf("got fields %v, want access_token, token_type, expires_in, refresh_token", fields)
+	if len(fields) != 5 {
+		tb.Errorf("got fields %v, want access_token, token_type, expires_in, refresh_token, refresh_expires_in", fields)
 	}
-	var tok oauthTokens
+	var tok oauth.Tokens
 	if err := json.Unmarshal(w.Body.Bytes(), &tok); err != nil {
 		tb.Fatal(err)
 	}
@@ -287,19 +289,19 @@ func TestTokenEndpoint(t *testing.T) {
 	}{
 		{"password grant", tokenReq(good), 200, ""},
 		{"username in another case", tokenReq(passwordForm("ALICE", alicePassword)), 200, ""},
-		{"charset utf-8", request{method: "POST", path: "/token", body: good, contentType: formType + "; charset=UTF-8"}, 200, ""},
+		{"charset utf-8", request{method: "POST", path: "/token", body: good, contentType: decode.FormType + "; charset=UTF-8"}, 200, ""},
 		{"FastAPI form with empty optional fields", tokenReq(good + "&scope=&client_id=&client_secret="), 200, ""},
 		{"scope is ignored", tokenReq(good + "&scope=read+write:all"), 200, ""},
 		{"client_id in the body is ignored", tokenReq(good + "&client_id=swagger"), 200, ""},
-		{"Basic with a client id and no secret", request{method: "POST", path: "/token", body: good, contentType: formType, header: basic("swagger", "")}, 200, ""},
-		{"Swagger UI's empty Basic", request{method: "POST", path: "/token", body: good, contentType: formType, header: map[string]string{"Authorization": "Basic Og=="}}, 200, ""},
+		{"Basic with a client id and no secret", request{method: "POST", path: "/token", body: good, contentType: decode.FormType, header: basic("swagger", "")}, 200, ""},
+		{"Swagger UI's empty Basic", request{method: "POST", path: "/token", body: good, contentType: decode.FormType, header: map[string]string{"Authorization": "Basic Og=="}}, 200, ""},
 		{"unknown parameters are ignored", tokenReq(good + "&nonce=x&user_id=admin"), 200, ""},
 		{"refresh grant", tokenReq("grant_type=refresh_token&refresh_token=" + url.QueryEscape(refresh)), 200, ""},
 
 		{"JSON body", request{method: "POST", path: "/token", body: `{"grant_type":"password","username":"alice","password":"x"}`}, 415, "invalid_request"},
 		{"no content type", request{method: "POST", path: "/token", body: good, contentType: "-"}, 415, "invalid_request"},
 		{"multipart", request{method: "POST", path: "/token", body: "--b\r\n\r\n--b--", contentType: "multipart/form-data; boundary=b"}, 415, "invalid_request"},
-		{"another charset", request{method: "POST", path: "/token", body: good, contentType: formType + "; charset=iso-8859-1"}, 415, "invalid_request"},
+		{"another charset", request{method: "POST", path: "/token", body: good, contentType: decode.FormType + "; charset=iso-8859-1"}, 415, "invalid_request"},
 		{"empty body", tokenReq(""), 400, "invalid_request"},
 		{"no grant_type", tokenReq("username=alice&password=" + alicePassword), 400, "invalid_request"},
 		{"empty grant_type", tokenReq("grant_type=&username=alice&password=" + alicePassword), 400, "invalid_request"},
@@ -307,7 +309,7 @@ func TestTokenEndpoint(t *testing.T) {
 		{"duplicate grant_type, one empty", tokenReq(good + "&grant_type="), 400, "invalid_request"},
 		{"duplicate username", tokenReq(good + "&username=admin"), 400, "invalid_request"},
 		{"duplicate password", tokenReq(good + "&password=wrong-password"), 400, "invalid_request"},
-		{"parameters in the URL", request{method: "POST", path: "/token?password=" + alicePassword, body: "grant_type=password&username=alice", contentType: formType}, 400, "invalid_request"},
+		{"parameters in the URL", request{method: "POST", path: "/token?password=" + alicePassword, body: "grant_type=password&username=alice", contentType: decode.FormType}, 400, "invalid_request"},
 		{"bad escape", tokenReq("grant_type=password&username=alice&password=%zz"), 400, "invalid_request"},
 		{"semicolon separator", tokenReq("grant_type=password;username=alice"), 400, "invalid_request"},
 		{"invalid UTF-8", tokenReq("grant_type=password&username=alice&password=%ff%fe"), 400, "invalid_request"},
@@ -325,8 +327,8 @@ func TestTokenEndpoint(t *testing.T) {
 		{"unknown refresh token", tokenReq("grant_type=refresh_token&refresh_token=not-a-token"), 400, "invalid_grant"},
 		{"huge refresh token", tokenReq("grant_type=refresh_token&refresh_token=" + strings.Repeat("r", 10000)), 400, "invalid_grant"},
 		{"client_secret in the body", tokenReq(good + "&client_secret=s3cret"), 401, "invalid_client"},
-		{"Basic with a secret", request{method: "POST", path: "/token", body: good, contentType: formType, header: basic("swagger", "s3cret")}, 401, "invalid_client"},
-		{"a bearer token as client authentication", request{method: "POST", path: "/token", body: good, contentType: formType, header: map[string]string{"Authorization": "Bearer x"}}, 401, "invalid_client"},
+		{"Basic with a secret", request{method: "POST", path: "/token", body: good, contentType: decode.FormType, header: basic("swagger", "s3cret")}, 401, "invalid_client"},
+		{"a bearer token as client authentication", request{method: "POST", path: "/token", body: good, contentType: decode.FormType, header: map[string]string{"Authorization": "Bearer x"}}, 401, "invalid_client"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			w := ts.do(t, tt.req)
@@ -358,7 +360,7 @@ func TestTokenHugeBodies(t *testing.T) {
 	for _, length := range []int64{int64(len(huge)), -1} {
 		req := httptest.NewRequest("POST", "/token", strings.NewReader(huge))
 		req.ContentLength = length
-		req.Header.Set("Content-Type", formType)
+		req.Header.Set("Content-Type", decode.FormType)
 		w := httptest.NewRecorder()
 		ts.ServeHTTP(w, req)
 		checkError(t, w, 413, "body_too_large")

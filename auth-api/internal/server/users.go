@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/jwt-micro-system/auth-api/internal/account"
+	"github.com/jwt-micro-system/auth-api/internal/decode"
 )
 
 // userView is a user as the admin API shows it: never the password hash.
@@ -54,7 +55,7 @@ type createUserRequest struct {
 func handleCreateUser(accounts *account.Service) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		var req createUserRequest
-		if aerr := decodeJSON(c.ContentType(), c.Request.Body, &req); aerr != nil {
+		if aerr := decode.JSON(c.ContentType(), c.Request.Body, &req); aerr != nil {
 			fail(c, aerr)
 			return
 		}
@@ -98,7 +99,7 @@ type resetPasswordRequest struct {
 func handleResetPassword(accounts *account.Service) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		var req resetPasswordRequest
-		if aerr := decodeJSON(c.ContentType(), c.Request.Body, &req); aerr != nil {
+		if aerr := decode.JSON(c.ContentType(), c.Request.Body, &req); aerr != nil {
 			fail(c, aerr)
 			return
 		}

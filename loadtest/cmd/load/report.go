@@ -96,7 +96,7 @@ func (r report) print(w io.Writer) (missed int) {
 	row(fmt.Sprintf("auth-api POST /login (bound %.1f/s)", r.boundPerSec), r.login.RPS(), r.login.P50US, r.login.P99US,
 		fmt.Sprintf("%.2f bound", loginRatio), fmt.Sprintf(">= %.2f bound", r.loginMin)+verdict(loginRatio >= r.loginMin))
 	fmt.Fprintln(w)
-	fmt.Fprintf(w, "bcrypt bound: %d cores / %.1f ms per CompareHashAndPassword = %.1f logins/s\n", r.cores, r.boundMS, r.boundPerSec)
+	fmt.Fprintf(w, "bcrypt bound (auth-api hashrate): %d cores / %.1f ms per password check = %.1f logins/s\n", r.cores, r.boundMS, r.boundPerSec)
 	for _, mem := range []struct {
 		what  string
 		mib   map[string]float64

@@ -1,40 +1,53 @@
-// Package bound computes the login rate bcrypt alone allows on this
-// machine: cores divided by the time of one CompareHashAndPassword.
+// Package bound asks auth-api for the login rate its password check allows
+// on this machine (auth-api hashrate: cores divided by the time of one
+// check, as logins make it), so that make load can compare the measured
+// login rate with it. auth-api's own code is timed, so the bound follows
+// whatever the account package does; bcrypt is not imported here.
 package bound
 
 import (
+	"bytes"
+	"context"
+	"encoding/json"
 	"fmt"
-	"runtime"
+	"os/exec"
+	"strconv"
 	"time"
-
-	"golang.org/x/crypto/bcrypt"
 )
 
 // Bcrypt is the measured bound.
 type Bcrypt struct {
 	Cost      int
-	PerCheck  time.Duration // one CompareHashAndPassword
+	PerCheck  time.Duration // one password check
 	Cores     int
 	PerSecond float64 // Cores / PerCheck
 }
 
-// MeasureBcrypt times n comparisons at cost.
-func MeasureBcrypt(cost, n int) (Bcrypt, error) {
-	if n < 1 {
-		return Bcrypt{}, fmt.Errorf("n must be at least 1, got %d", n)
+// Measure runs "authAPI hashrate -cost cost -duration d" and reads its
+// answer.
+func Measure(ctx context.Context, authAPI string, cost int, d time.Duration) (Bcrypt, error) {
+	var stdout, stderr bytes.Buffer
+	cmd := exec.CommandContext(ctx, authAPI, "hashrate", "-cost", strconv.Itoa(cost), "-duration", d.String())
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return Bcrypt{}, fmt.Errorf("auth-api hashrate: %w: %s", err, bytes.TrimSpace(stderr.Bytes()))
 	}
-	password := []byte("load-test-password")
-	hash, err := bcrypt.GenerateFromPassword(password, cost)
-	if err != nil {
-		return Bcrypt{}, err
+	return parse(stdout.Bytes())
+}
+
+// parse reads the JSON object auth-api hashrate prints.
+func parse(out []byte) (Bcrypt, error) {
+	var r struct {
+		Cost      int     `json:"cost"`
+		PerCheck  int64   `json:"per_check_ns"`
+		Cores     int     `json:"cores"`
+		PerSecond float64 `json:"checks_per_second"`
 	}
-	start := time.Now()
-	for range n {
-		if err := bcrypt.CompareHashAndPassword(hash, password); err != nil {
-			return Bcrypt{}, err
-		}
+	if err := json.Unmarshal(out, &r); err != nil {
+		return Bcrypt{}, fmt.Errorf("auth-api hashrate printed %q: %w", bytes.TrimSpace(out), err)
 	}
-	per := time.Since(start) / time.Duration(n)
-	cores := runtime.NumCPU()
-	return Bcrypt{Cost: cost, PerCheck: per, Cores: cores, PerSecond: float64(cores) / per.Seconds()}, nil
+	if r.PerCheck <= 0 || r.Cores < 1 || r.PerSecond <= 0 {
+		return Bcrypt{}, fmt.Errorf("auth-api hashrate printed %q: want positive figures", bytes.TrimSpace(out))
+	}
+	return Bcrypt{Cost: r.Cost, PerCheck: time.Duration(r.PerCheck), Cores: r.Cores, PerSecond: r.PerSecond}, nil
 }

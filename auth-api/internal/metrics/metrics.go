@@ -1,11 +1,14 @@
-package server
+// Package metrics is auth-api's Prometheus instrumentation: requests by
+// method, route and status with their latency, login and refresh outcomes
+// and refused access tokens, in a registry of its own (no global registry,
+// so tests can run many servers), with the Go and process collectors.
+package metrics
 
 import (
 	"net/http"
 	"strconv"
 	"time"
 
-	"github.com/gin-gonic/gin"
 	"github.com/jwt-micro-system/shared/bound"
 	"github.com/jwt-micro-system/shared/httpserve"
 	"github.com/jwt-micro-system/shared/jwtauth"
@@ -14,9 +17,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// metrics are the server's Prometheus metrics, in a registry of its own (no
-// global registry, so tests can run many servers).
-type metrics struct {
+// Metrics are the service's Prometheus metrics.
+type Metrics struct {
 	reg        *prometheus.Registry
 	requests   *prometheus.CounterVec
 	latency    *prometheus.HistogramVec
@@ -43,8 +45,9 @@ type requestObservers struct {
 	latency  prometheus.Observer
 }
 
-func newMetrics() *metrics {
-	m := &metrics{
+// New returns the metrics, registered.
+func New() *Metrics {
+	m := &Metrics{
 		reg: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "auth_api_http_requests_total", Help: "HTTP requests by method, route and status.",
@@ -75,44 +78,41 @@ func newMetrics() *metrics {
 	return m
 }
 
-func (m *metrics) observeRequest(method, route string, status int, d time.Duration) {
-	// Clients choose the method; only known ones become label values, so
-	// made-up methods cannot create unbounded series. The key holds the
-	// constant, never the request's own string.
-	k := requestKey{method: "other", route: route, status: status}
-	switch method {
-	case http.MethodGet:
-		k.method = http.MethodGet
-	case http.MethodHead:
-		k.method = http.MethodHead
-	case http.MethodPost:
-		k.method = http.MethodPost
-	case http.MethodPut:
-		k.method = http.MethodPut
-	case http.MethodPatch:
-		k.method = http.MethodPatch
-	case http.MethodDelete:
-		k.method = http.MethodDelete
-	case http.MethodOptions:
-		k.method = http.MethodOptions
-	}
-	o := m.boundRequests.Get(k)
+// Request counts one request and its latency; route is the router's
+// pattern ("unmatched" for none).
+func (m *Metrics) Request(method, route string, status int, d time.Duration) {
+	o := m.boundRequests.Get(requestKey{method: methodLabel(method), route: route, status: status})
 	o.requests.Inc()
 	o.latency.Observe(d.Seconds())
 }
 
-func (m *metrics) login(outcome string)   { m.logins.WithLabelValues(outcome).Inc() }
-func (m *metrics) refresh(outcome string) { m.refreshes.WithLabelValues(outcome).Inc() }
-func (m *metrics) tokenRejected(reason jwtauth.Reason) {
+// methodLabel is the label value of a request method. Clients choose the
+// method; only the known ones are counted under their name, so made-up
+// methods cannot create unbounded series, and the label holds the constant,
+// never the request's own string.
+func methodLabel(method string) string {
+	for _, known := range [...]string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut,
+		http.MethodPatch, http.MethodDelete, http.MethodOptions} {
+		if method == known {
+			return known
+		}
+	}
+	return "other"
+}
+
+// Login counts a login attempt by outcome.
+func (m *Metrics) Login(outcome string) { m.logins.WithLabelValues(outcome).Inc() }
+
+// Refresh counts a refresh attempt by outcome.
+func (m *Metrics) Refresh(outcome string) { m.refreshes.WithLabelValues(outcome).Inc() }
+
+// TokenRejected counts an access token refused, by reason.
+func (m *Metrics) TokenRejected(reason jwtauth.Reason) {
 	m.rejections.WithLabelValues(string(reason)).Inc()
 }
 
-func handleMetrics(m *metrics, token string) gin.HandlerFunc {
-	return gin.WrapH(metricsHandler(m, token))
-}
-
-// metricsHandler serves the Prometheus exposition; with a token, only to
-// requests that carry it as Authorization: Bearer <token>.
-func metricsHandler(m *metrics, token string) http.Handler {
+// Handler serves the Prometheus exposition; with a token, only to requests
+// that carry it as Authorization: Bearer <token>.
+func (m *Metrics) Handler(token string) http.Handler {
 	return httpserve.RequireBearer(token, "METRICS_TOKEN", promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{}))
 }

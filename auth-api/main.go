@@ -22,6 +22,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"syscall"
@@ -187,10 +188,9 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 		OnError: func(err error) { log.Warn("read revocations from the store; retrying", "err", err) },
 	})
 
-	if err := releaseStartupMemory(); err != nil {
-		// Only the resident set is bigger than it needs to be.
-		log.Warn("could not release start-up memory", "err", err)
-	}
+	// The heap of the migrations and the bootstrap admin goes back to the
+	// OS before serving.
+	debug.FreeOSMemory()
 	log.Info("listening", "addr", ln.Addr().String(), "version", version, "kid", keys.Current().ID(),
 		"issuer", cfg.Issuer, "database", cfg.Database())
 	return httpserve.RunDraining(ctx, log, httpSrv, ln, cfg.ShutdownDelay)

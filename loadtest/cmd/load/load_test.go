@@ -85,9 +85,13 @@ func TestReportMarksMissesAndCountsErrors(t *testing.T) {
 	r := report{
 		header: "test",
 		targets: []measured{
-			{target: target{name: "trivial"}, runs: []wrkResult{run(1000, 0)}, ratios: []float64{1}},
-			{target: target{name: "fast", min: 0.9}, runs: []wrkResult{run(950, 0)}, ratios: []float64{0.95}},
-			{target: target{name: "slow", min: 0.85}, runs: []wrkResult{run(500, 1)}, ratios: []float64{0.5}},
+			{target: target{name: "trivial"}, runs: []wrkResult{run(1000, 0)}, ratios: []float64{1}, sameRatios: []float64{1}},
+			{target: target{name: "trivial+cookie", yardstick: true}, runs: []wrkResult{run(600, 0)}, ratios: []float64{0.6}},
+			{target: target{name: "fast", min: 0.9}, runs: []wrkResult{run(950, 0)}, ratios: []float64{0.95}, sameRatios: []float64{0.95}},
+			{target: target{name: "slow", min: 0.85}, runs: []wrkResult{run(500, 1)}, ratios: []float64{0.5}, sameRatios: []float64{0.5}},
+			// 0.55 of the plain trivial, 0.92 of the trivial run of the
+			// same request: judged on the second.
+			{target: target{name: "cookie", min: 0.85, same: 1}, runs: []wrkResult{run(550, 0)}, ratios: []float64{0.55}, sameRatios: []float64{0.92}},
 		},
 		login: run(9, 0), loginMin: 0.9, boundPerSec: 10, boundMS: 200, cores: 2,
 		idle: map[string]float64{"a": 10}, peak: map[string]float64{"a": 40}, idleMax: 15, peakMax: 32, services: []string{"a"},
@@ -99,7 +103,7 @@ func TestReportMarksMissesAndCountsErrors(t *testing.T) {
 	if r.bad() != 1 || !strings.Contains(out.String(), "socket errors: 1") {
 		t.Errorf("bad %d:\n%s", r.bad(), out.String())
 	}
-	if !strings.Contains(out.String(), "| slow ") || !strings.Contains(out.String(), "0.50 ") {
+	if !strings.Contains(out.String(), "| slow ") || !strings.Contains(out.String(), "0.50 ") || !strings.Contains(out.String(), "0.92 ") {
 		t.Errorf("table:\n%s", out.String())
 	}
 }

@@ -158,6 +158,12 @@ func run(ctx context.Context, getenv func(string) string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	// The anonymous part (heap, stacks) apart from the pages of the
+	// binary itself, which are file-backed and shared with the page cache.
+	idleAnon, err := memory(procs, "RssAnon")
+	if err != nil {
+		return err
+	}
 
 	// The trivial server is also measured with each authenticated target's
 	// request header: a 600-byte cookie costs any server (and wrk) a good
@@ -224,7 +230,7 @@ func run(ctx context.Context, getenv func(string) string, out io.Writer) error {
 			runtime.NumCPU(), cfg.threads, cfg.conns, cfg.rounds, cfg.duration, cfg.loginDuration, cfg.cost),
 		targets: targets, login: login, loginMin: 0.9,
 		boundPerSec: b.PerSecond, boundMS: b.PerCheck.Seconds() * 1000, cores: b.Cores,
-		idle: idle, peak: peak, idleMax: 15, peakMax: 32, services: services,
+		idle: idle, idleAnon: idleAnon, peak: peak, idleMax: 15, peakMax: 32, services: services,
 	}
 	missed := r.print(out)
 	if r.bad() > 0 {

@@ -61,6 +61,7 @@ type report struct {
 	boundPerSec, boundMS float64
 	cores                int
 	idle, peak           map[string]float64 // MiB per service
+	idleAnon             map[string]float64 // MiB per service: RssAnon of idle
 	idleMax, peakMax     float64            // MiB
 	services             []string
 }
@@ -119,6 +120,13 @@ func (r report) print(w io.Writer) (missed int) {
 			ok = ok && mem.mib[s] <= mem.limit
 		}
 		fmt.Fprintf(w, "%-9s %s (target <= %.0f MiB each)%s\n", mem.what, strings.Join(each, ", "), mem.limit, verdict(ok))
+	}
+	if r.idleAnon != nil {
+		var each []string
+		for _, s := range r.services {
+			each = append(each, fmt.Sprintf("%s %.1f MiB", s, r.idleAnon[s]))
+		}
+		fmt.Fprintf(w, "of idle RSS, anonymous (heap, stacks; the rest is the binary's own pages): %s\n", strings.Join(each, ", "))
 	}
 	fmt.Fprintf(w, "non-2xx responses or socket errors: %d (target 0)\n", r.bad())
 	return missed

@@ -12,6 +12,7 @@ import (
 	"github.com/jwt-micro-system/auth-api/internal/bruteforce"
 	"github.com/jwt-micro-system/auth-api/internal/decode"
 	"github.com/jwt-micro-system/auth-api/internal/metrics"
+	"github.com/jwt-micro-system/auth-api/internal/observe"
 )
 
 // tokenResponse answers /login and /refresh. Token repeats AccessToken for
@@ -67,13 +68,13 @@ func passwordLogin(c *gin.Context, accounts *account.Service, iss *jwtauth.Issue
 	}
 	if !ok {
 		m.Login("rate_limited")
-		requestLogger(c).Warn("login rate limited", "user", username, "client_ip", addr)
+		observe.Logger(c).Warn("login rate limited", "user", username, "client_ip", addr)
 		return tokenResponse{}, tooManyAttempts(wait)
 	}
 	u, err := accounts.Authenticate(ctx, username, password)
 	if errors.Is(err, account.ErrBadCredentials) {
 		m.Login("invalid_credentials")
-		requestLogger(c).Info("login failed", "user", username, "client_ip", addr)
+		observe.Logger(c).Info("login failed", "user", username, "client_ip", addr)
 	}
 	if err != nil {
 		return tokenResponse{}, err
@@ -90,7 +91,7 @@ func passwordLogin(c *gin.Context, accounts *account.Service, iss *jwtauth.Issue
 		return tokenResponse{}, err
 	}
 	m.Login("success")
-	requestLogger(c).Info("login", "user", u.Username, "role", u.Role)
+	observe.Logger(c).Info("login", "user", u.Username, "role", u.Role)
 	return pair(iss, access, refresh, session, now()), nil
 }
 
@@ -158,20 +159,20 @@ func refreshSession(c *gin.Context, accounts *account.Service, iss *jwtauth.Issu
 	}
 	if !ok {
 		m.Refresh("rate_limited")
-		requestLogger(c).Warn("refresh rate limited", "client_ip", addr)
+		observe.Logger(c).Warn("refresh rate limited", "client_ip", addr)
 		return tokenResponse{}, tooManyRefreshes(wait)
 	}
 	u, next, session, err := accounts.Refresh(ctx, presented)
 	var limited *account.TooManyRefreshesError
 	if errors.As(err, &limited) {
 		m.Refresh("rate_limited")
-		requestLogger(c).Warn("refresh rate limited: family", "client_ip", addr)
+		observe.Logger(c).Warn("refresh rate limited: family", "client_ip", addr)
 		return tokenResponse{}, tooManyRefreshes(limited.Wait)
 	}
 	var refused *account.RefreshError
 	if errors.As(err, &refused) {
 		m.Refresh(refused.Outcome)
-		l := requestLogger(c).With("outcome", refused.Outcome)
+		l := observe.Logger(c).With("outcome", refused.Outcome)
 		if refused.Username != "" {
 			l = l.With("user", refused.Username, "family", refused.Family)
 		}
@@ -189,7 +190,7 @@ func refreshSession(c *gin.Context, accounts *account.Service, iss *jwtauth.Issu
 		return tokenResponse{}, err
 	}
 	m.Refresh("success")
-	requestLogger(c).Info("refresh", "user", u.Username)
+	observe.Logger(c).Info("refresh", "user", u.Username)
 	return pair(iss, access, next, session, now()), nil
 }
 
@@ -211,7 +212,7 @@ func handleLogout(accounts *account.Service) gin.HandlerFunc {
 			return
 		}
 		if revoked {
-			requestLogger(c).Info("logout")
+			observe.Logger(c).Info("logout")
 		}
 		c.Status(http.StatusNoContent)
 	}

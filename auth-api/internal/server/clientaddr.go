@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/jwt-micro-system/auth-api/internal/observe"
 	"github.com/jwt-micro-system/shared/clientaddr"
 )
 
@@ -28,7 +29,7 @@ func signedClientAddress(v *clientaddr.Verifier, now func() time.Time) gin.Handl
 		addr, err := v.Verify(value, now())
 		if err != nil {
 			// Never log the value: it is the client's to choose.
-			requestLogger(c).Warn("client address header refused", "err", err.Error(), "peer", c.RemoteIP())
+			observe.Logger(c).Warn("client address header refused", "err", err.Error(), "peer", c.RemoteIP())
 		} else {
 			c.Request.Header[verifiedClientHeader] = []string{addr.String()}
 		}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/jwt-micro-system/auth-api/internal/account"
 	"github.com/jwt-micro-system/auth-api/internal/decode"
+	"github.com/jwt-micro-system/auth-api/internal/observe"
 )
 
 // errorBody is every error response: a stable code for programs and a
@@ -82,7 +83,7 @@ func fail(c *gin.Context, err error) {
 	ae := apiErrorOf(err)
 	if ae == nil {
 		_ = c.Error(err)
-		requestLogger(c).Error("request failed", "err", err)
+		observe.Logger(c).Error("request failed", "err", err)
 		ae = &apiError{status: http.StatusInternalServerError, code: "internal_error", message: "something went wrong on our side; try again later"}
 	}
 	for k, v := range ae.header {

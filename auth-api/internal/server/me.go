@@ -10,6 +10,7 @@ import (
 	"github.com/jwt-micro-system/auth-api/internal/account"
 	"github.com/jwt-micro-system/auth-api/internal/bruteforce"
 	"github.com/jwt-micro-system/auth-api/internal/decode"
+	"github.com/jwt-micro-system/auth-api/internal/observe"
 	"github.com/jwt-micro-system/shared/jwtauth"
 )
 
@@ -21,8 +22,8 @@ const claimsJSONCacheSize = 1024
 func handleMe(cache *jwtauth.ClaimsJSON) gin.HandlerFunc {
 	noStore, contentType := []string{"no-store"}, []string{jsonContentType}
 	return func(c *gin.Context) {
-		st := stateOf(c)
-		body, err := cache.Get(st.token, st.claims)
+		st := observe.Of(c)
+		body, err := cache.Get(st.Token(), st.Claims())
 		if err != nil {
 			fail(c, err)
 			return
@@ -53,7 +54,7 @@ func handleChangePassword(accounts *account.Service, lim *bruteforce.Limiter, no
 			fail(c, err)
 			return
 		}
-		user := claimsOf(c).Subject
+		user := observe.Claims(c).Subject
 		addr := c.ClientIP()
 		ctx, cancel := timeout(c)
 		defer cancel()
@@ -68,7 +69,7 @@ func handleChangePassword(accounts *account.Service, lim *bruteforce.Limiter, no
 		}
 		err = accounts.ChangePassword(ctx, user, req.CurrentPassword, req.NewPassword)
 		if errors.Is(err, account.ErrWrongPassword) {
-			requestLogger(c).Info("password change refused: wrong current password", "user", user)
+			observe.Logger(c).Info("password change refused: wrong current password", "user", user)
 		}
 		if err != nil {
 			fail(c, callersAccount(err))
@@ -78,7 +79,7 @@ func handleChangePassword(accounts *account.Service, lim *bruteforce.Limiter, no
 			fail(c, err)
 			return
 		}
-		requestLogger(c).Info("password changed; refresh tokens revoked", "user", user)
+		observe.Logger(c).Info("password changed; refresh tokens revoked", "user", user)
 		c.Status(http.StatusNoContent)
 	}
 }
@@ -87,14 +88,14 @@ func handleChangePassword(accounts *account.Service, lim *bruteforce.Limiter, no
 // everywhere". Its refresh tokens and access tokens stop working at once.
 func handleLogoutAll(accounts *account.Service) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		user := claimsOf(c).Subject
+		user := observe.Claims(c).Subject
 		ctx, cancel := timeout(c)
 		defer cancel()
 		if _, err := accounts.EndAllSessions(ctx, user); err != nil {
 			fail(c, callersAccount(err))
 			return
 		}
-		requestLogger(c).Info("signed out everywhere; sessions revoked", "user", user)
+		observe.Logger(c).Info("signed out everywhere; sessions revoked", "user", user)
 		c.Status(http.StatusNoContent)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/jwt-micro-system/auth-api/internal/account"
 	"github.com/jwt-micro-system/auth-api/internal/bruteforce"
 	"github.com/jwt-micro-system/auth-api/internal/metrics"
+	"github.com/jwt-micro-system/auth-api/internal/observe"
 )
 
 // routeDeps are the dependencies that routes hands to the handler makers.
@@ -35,10 +36,10 @@ type routeDeps struct {
 // addRoutes is the one place that lists every route and its middleware.
 func addRoutes(r *gin.Engine, d routeDeps) {
 	r.Use(
-		requestID(d.log),
+		observe.RequestID(d.log),
 		setHeaders(responseHeaders(d.cfg)),
 		signedClientAddress(d.clientAddrs, d.cfg.Now),
-		observe(d.metrics),
+		observe.Requests(d.metrics),
 		recoverPanic(),
 		limitBody(MaxBodyBytes),
 	)

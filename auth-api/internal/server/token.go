@@ -12,6 +12,7 @@ import (
 	"github.com/jwt-micro-system/auth-api/internal/bruteforce"
 	"github.com/jwt-micro-system/auth-api/internal/metrics"
 	"github.com/jwt-micro-system/auth-api/internal/oauth"
+	"github.com/jwt-micro-system/auth-api/internal/observe"
 )
 
 // handleToken is the OAuth 2.0 token endpoint (RFC 6749 §3.2) for the
@@ -62,7 +63,7 @@ func failToken(c *gin.Context, err error) {
 	oe := oauthErrorOf(err)
 	if oe.Status >= http.StatusInternalServerError {
 		_ = c.Error(err)
-		requestLogger(c).Error("request failed", "err", err)
+		observe.Logger(c).Error("request failed", "err", err)
 	}
 	for k, v := range oe.Header {
 		c.Header(k, v)

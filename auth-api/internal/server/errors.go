@@ -12,6 +12,7 @@ import (
 	"github.com/jwt-micro-system/auth-api/internal/account"
 	"github.com/jwt-micro-system/auth-api/internal/decode"
 	"github.com/jwt-micro-system/auth-api/internal/observe"
+	"github.com/jwt-micro-system/auth-api/internal/signin"
 )
 
 // errorBody is every error response: a stable code for programs and a
@@ -97,11 +98,19 @@ func fail(c *gin.Context, err error) {
 func apiErrorOf(err error) *apiError {
 	var ae *apiError
 	var de *decode.Error
+	var limited *signin.LimitedError
+	var family *account.TooManyRefreshesError
 	switch {
 	case errors.As(err, &ae):
 		return ae
 	case errors.As(err, &de):
 		return &apiError{status: de.Status, code: de.Code, message: de.Message}
+	case errors.As(err, &limited) && limited.Refresh:
+		return tooManyRefreshes(limited.Wait)
+	case errors.As(err, &limited):
+		return tooManyAttempts(limited.Wait)
+	case errors.As(err, &family):
+		return tooManyRefreshes(family.Wait)
 	case errors.Is(err, errAccountGone):
 		return invalidToken(errAccountGone.Error())
 	case errors.Is(err, account.ErrInvalid):

@@ -61,20 +61,12 @@ func notAdmin() *apiError {
 	return &apiError{status: http.StatusForbidden, code: "forbidden", message: "this needs the admin role"}
 }
 
-// tooManyAttempts is a 429 with Retry-After in whole seconds, at least 1.
-func tooManyAttempts(wait time.Duration) *apiError {
+// tooMany is the 429 of a limit, with Retry-After in whole seconds, at
+// least 1; what names what was limited in the message.
+func tooMany(wait time.Duration, code, what string) *apiError {
 	secs := max(int((wait+time.Second-1)/time.Second), 1)
-	return &apiError{status: http.StatusTooManyRequests, code: "too_many_attempts",
-		message: fmt.Sprintf("too many failed attempts; try again in %d seconds", secs),
-		header:  map[string]string{"Retry-After": strconv.Itoa(secs)}}
-}
-
-// tooManyRefreshes is the 429 of the refresh limits, with Retry-After in
-// whole seconds, at least 1.
-func tooManyRefreshes(wait time.Duration) *apiError {
-	secs := max(int((wait+time.Second-1)/time.Second), 1)
-	return &apiError{status: http.StatusTooManyRequests, code: "too_many_requests",
-		message: fmt.Sprintf("too many refreshes; try again in %d seconds", secs),
+	return &apiError{status: http.StatusTooManyRequests, code: code,
+		message: fmt.Sprintf("too many %s; try again in %d seconds", what, secs),
 		header:  map[string]string{"Retry-After": strconv.Itoa(secs)}}
 }
 
@@ -106,11 +98,11 @@ func apiErrorOf(err error) *apiError {
 	case errors.As(err, &de):
 		return &apiError{status: de.Status, code: de.Code, message: de.Message}
 	case errors.As(err, &limited) && limited.Refresh:
-		return tooManyRefreshes(limited.Wait)
+		return tooMany(limited.Wait, "too_many_requests", "refreshes")
 	case errors.As(err, &limited):
-		return tooManyAttempts(limited.Wait)
+		return tooMany(limited.Wait, "too_many_attempts", "failed attempts")
 	case errors.As(err, &family):
-		return tooManyRefreshes(family.Wait)
+		return tooMany(family.Wait, "too_many_requests", "refreshes")
 	case errors.Is(err, errAccountGone):
 		return invalidToken(errAccountGone.Error())
 	case errors.Is(err, account.ErrInvalid):

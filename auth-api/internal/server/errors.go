@@ -57,10 +57,6 @@ func callersAccount(err error) error {
 	return err
 }
 
-func notAdmin() *apiError {
-	return &apiError{status: http.StatusForbidden, code: "forbidden", message: "this needs the admin role"}
-}
-
 // tooMany is the 429 of a limit, with Retry-After in whole seconds, at
 // least 1; what names what was limited in the message.
 func tooMany(wait time.Duration, code, what string) *apiError {
@@ -114,6 +110,8 @@ func apiErrorOf(err error) *apiError {
 	case errors.Is(err, account.ErrRefreshRefused):
 		return &apiError{status: http.StatusUnauthorized, code: "invalid_refresh_token",
 			message: "the refresh token is invalid, expired or revoked; log in again"}
+	case errors.Is(err, account.ErrNotAdmin):
+		return &apiError{status: http.StatusForbidden, code: "forbidden", message: "this needs the admin role"}
 	case errors.Is(err, account.ErrDeleteSelf):
 		return &apiError{status: http.StatusConflict, code: "cannot_delete_self", message: "you cannot delete your own account; ask another admin"}
 	case errors.Is(err, account.ErrDuplicate):

@@ -24,6 +24,7 @@ func TestAPIErrorOf(t *testing.T) {
 		{"wrong current password", account.ErrWrongPassword, 403, "invalid_credentials"},
 		{"refresh refused", &account.RefreshError{Outcome: account.OutcomeReused, Err: account.ErrTokenReused}, 401, "invalid_refresh_token"},
 		{"refresh refused for a deleted user", &account.RefreshError{Outcome: account.OutcomeUnknown, Err: account.ErrNotFound}, 401, "invalid_refresh_token"},
+		{"not admin", account.ErrNotAdmin, 403, "forbidden"},
 		{"delete self", account.ErrDeleteSelf, 409, "cannot_delete_self"},
 		{"duplicate", fmt.Errorf("user %q: %w", "bob", account.ErrDuplicate), 409, "user_exists"},
 		{"not found", fmt.Errorf("user %q: %w", "bob", account.ErrNotFound), 404, "not_found"},

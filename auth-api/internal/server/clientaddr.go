@@ -4,8 +4,9 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"github.com/jwt-micro-system/auth-api/internal/observe"
 	"github.com/jwt-micro-system/shared/clientaddr"
+
+	"github.com/jwt-micro-system/auth-api/internal/observe"
 )
 
 // verifiedClientHeader is the Gin "trusted platform" header: c.ClientIP()

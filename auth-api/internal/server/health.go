@@ -7,8 +7,9 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"github.com/jwt-micro-system/auth-api/internal/observe"
 	"github.com/jwt-micro-system/shared/secretkey"
+
+	"github.com/jwt-micro-system/auth-api/internal/observe"
 )
 
 //go:embed openapi.yaml

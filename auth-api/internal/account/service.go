@@ -27,6 +27,9 @@ var (
 	ErrWrongPassword = errors.New("current password is wrong")
 	// ErrDeleteSelf: an admin tried to delete their own account.
 	ErrDeleteSelf = errors.New("cannot delete your own account")
+	// ErrNotAdmin: the caller needs the admin role, by its token and in the
+	// store, and lacks it in one of them.
+	ErrNotAdmin = errors.New("this needs the admin role")
 	// ErrRefreshRefused: a refresh token was refused; the error is a
 	// *RefreshError that says why.
 	ErrRefreshRefused = errors.New("refresh token refused")
@@ -580,6 +583,24 @@ func firstError(errs ...error) error {
 		if err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// Admin checks that username, whose access token claims tokenRole, is an
+// admin by the token and by the store: a deleted or demoted admin loses
+// access at once, not when the token expires. ErrNotAdmin, or the store's
+// ErrNotFound for a user that no longer exists.
+func (s *Service) Admin(ctx context.Context, username, tokenRole string) error {
+	if tokenRole != RoleAdmin {
+		return ErrNotAdmin
+	}
+	u, err := s.store.User(ctx, username)
+	if err != nil {
+		return err
+	}
+	if u.Role != RoleAdmin {
+		return ErrNotAdmin
 	}
 	return nil
 }

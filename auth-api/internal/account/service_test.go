@@ -316,6 +316,27 @@ func TestChangePassword(t *testing.T) {
 	}
 }
 
+func TestAdmin(t *testing.T) {
+	s, _, _ := newService(t)
+	for _, tt := range []struct {
+		name, user, role string
+		want             error
+	}{
+		{"admin by token and store", "root", account.RoleAdmin, nil},
+		{"admin in any case", "ROOT", account.RoleAdmin, nil},
+		{"token says user", "root", account.RoleUser, account.ErrNotAdmin},
+		{"no role", "root", "", account.ErrNotAdmin},
+		{"store says user", "alice", account.RoleAdmin, account.ErrNotAdmin},
+		{"deleted", "carol", account.RoleAdmin, account.ErrNotFound},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := s.Admin(context.Background(), tt.user, tt.role); !errors.Is(err, tt.want) || (tt.want == nil) != (err == nil) {
+				t.Errorf("got %v, want %v", err, tt.want)
+			}
+		})
+	}
+}
+
 func TestDeleteUser(t *testing.T) {
 	ctx := context.Background()
 	s, _, _ := newService(t)

@@ -1,17 +1,16 @@
 package server
 
 import (
-	"errors"
 	"net/http"
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"github.com/jwt-micro-system/shared/jwtauth"
 
 	"github.com/jwt-micro-system/auth-api/internal/account"
-	"github.com/jwt-micro-system/auth-api/internal/bruteforce"
 	"github.com/jwt-micro-system/auth-api/internal/decode"
 	"github.com/jwt-micro-system/auth-api/internal/metrics"
+	"github.com/jwt-micro-system/auth-api/internal/observe"
+	"github.com/jwt-micro-system/auth-api/internal/signin"
 )
 
 // tokenResponse answers /login and /refresh. Token repeats AccessToken for
@@ -33,7 +32,7 @@ type refreshRequest struct {
 	RefreshToken string `json:"refresh_token"`
 }
 
-func handleLogin(accounts *account.Service, iss *jwtauth.Issuer, lim *bruteforce.Limiter, m *metrics.Metrics, now func() time.Time) gin.HandlerFunc {
+func handleLogin(flows *signin.Flows, m *metrics.Metrics) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		ct := c.ContentType()
 		if decode.IsForm(ct) {
@@ -45,7 +44,7 @@ func handleLogin(accounts *account.Service, iss *jwtauth.Issuer, lim *bruteforce
 			fail(c, aerr)
 			return
 		}
-		resp, err := passwordLogin(c, accounts, iss, lim, m, now, username, password)
+		resp, err := passwordLogin(c, flows, username, password)
 		if err != nil {
 			fail(c, err)
 			return
@@ -54,54 +53,32 @@ func handleLogin(accounts *account.Service, iss *jwtauth.Issuer, lim *bruteforce
 	}
 }
 
-// passwordLogin is the one login code path, of /login and of /token's
-// password grant: the brute-force limits, the password check and a new
-// session, whose family its access token carries as sid. Errors are for fail or failToken to map.
-func passwordLogin(c *gin.Context, accounts *account.Service, iss *jwtauth.Issuer, lim *bruteforce.Limiter, m *metrics.Metrics, now func() time.Time, username, password string) (tokenResponse, error) {
-	addr := c.ClientIP()
+// passwordLogin is signin's Login for the request c, of /login and of
+// /token's password grant. Errors are for fail or failToken to map.
+func passwordLogin(c *gin.Context, flows *signin.Flows, username, password string) (tokenResponse, error) {
 	ctx, cancel := timeout(c)
 	defer cancel()
-	wait, ok, err := lim.Begin(ctx, username, addr, now())
-	if err != nil {
-		return tokenResponse{}, err
-	}
-	if !ok {
-		m.Login("rate_limited")
-		requestLogger(c).Warn("login rate limited", "user", username, "client_ip", addr)
-		return tokenResponse{}, tooManyAttempts(wait)
-	}
-	u, err := accounts.Authenticate(ctx, username, password)
-	if errors.Is(err, account.ErrBadCredentials) {
-		m.Login("invalid_credentials")
-		requestLogger(c).Info("login failed", "user", username, "client_ip", addr)
-	}
-	if err != nil {
-		return tokenResponse{}, err
-	}
-	if err := lim.Succeeded(ctx, username, addr, now()); err != nil {
-		return tokenResponse{}, err
-	}
-	refresh, session, err := accounts.StartSession(ctx, u)
-	if err != nil {
-		return tokenResponse{}, err
-	}
-	access, _, err := iss.IssueSession(u.Username, u.Role, session.ID)
-	if err != nil {
-		return tokenResponse{}, err
-	}
-	m.Login("success")
-	requestLogger(c).Info("login", "user", u.Username, "role", u.Role)
-	return pair(iss, access, refresh, session, now()), nil
+	t, err := flows.Login(ctx, observe.Logger(c), username, password, c.ClientIP())
+	return pair(t), err
 }
 
-func pair(iss *jwtauth.Issuer, access, refresh string, session account.Session, now time.Time) tokenResponse {
+// refreshSession is signin's Refresh for the request c, of /refresh and of
+// /token's refresh_token grant.
+func refreshSession(c *gin.Context, flows *signin.Flows, presented string) (tokenResponse, error) {
+	ctx, cancel := timeout(c)
+	defer cancel()
+	t, err := flows.Refresh(ctx, observe.Logger(c), presented, c.ClientIP())
+	return pair(t), err
+}
+
+func pair(t signin.Tokens) tokenResponse {
 	return tokenResponse{
-		AccessToken:      access,
+		AccessToken:      t.Access,
 		TokenType:        "Bearer",
-		ExpiresIn:        int64(iss.TTL() / time.Second),
-		RefreshToken:     refresh,
-		RefreshExpiresIn: max(int64(session.ExpiresAt.Sub(now)/time.Second), 0),
-		Token:            access,
+		ExpiresIn:        int64(t.AccessTTL / time.Second),
+		RefreshToken:     t.Refresh,
+		RefreshExpiresIn: int64(t.SessionLeft / time.Second),
+		Token:            t.Access,
 	}
 }
 
@@ -125,9 +102,8 @@ func decodeRefreshToken(c *gin.Context) (string, error) {
 }
 
 // handleRefresh rotates a refresh token. Refreshes are limited per client
-// address (lim) and per family (the account service): 429 with
-// Retry-After.
-func handleRefresh(accounts *account.Service, iss *jwtauth.Issuer, lim *bruteforce.Limiter, m *metrics.Metrics, now func() time.Time) gin.HandlerFunc {
+// address and per family (see signin.Flows.Refresh): 429 with Retry-After.
+func handleRefresh(flows *signin.Flows, m *metrics.Metrics) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		presented, aerr := decodeRefreshToken(c)
 		if aerr != nil {
@@ -135,62 +111,13 @@ func handleRefresh(accounts *account.Service, iss *jwtauth.Issuer, lim *brutefor
 			fail(c, aerr)
 			return
 		}
-		resp, err := refreshSession(c, accounts, iss, lim, m, now, presented)
+		resp, err := refreshSession(c, flows, presented)
 		if err != nil {
 			fail(c, err)
 			return
 		}
 		writeTokens(c, resp)
 	}
-}
-
-// refreshSession is the one refresh code path, of /refresh and of /token's
-// refresh_token grant: the account service rotates the token, and a new
-// access token of the same session (sid: the family) is signed for the
-// user as the store knows it now.
-func refreshSession(c *gin.Context, accounts *account.Service, iss *jwtauth.Issuer, lim *bruteforce.Limiter, m *metrics.Metrics, now func() time.Time, presented string) (tokenResponse, error) {
-	ctx, cancel := timeout(c)
-	defer cancel()
-	addr := c.ClientIP()
-	wait, ok, err := lim.BeginRefresh(ctx, addr, now())
-	if err != nil {
-		return tokenResponse{}, err
-	}
-	if !ok {
-		m.Refresh("rate_limited")
-		requestLogger(c).Warn("refresh rate limited", "client_ip", addr)
-		return tokenResponse{}, tooManyRefreshes(wait)
-	}
-	u, next, session, err := accounts.Refresh(ctx, presented)
-	var limited *account.TooManyRefreshesError
-	if errors.As(err, &limited) {
-		m.Refresh("rate_limited")
-		requestLogger(c).Warn("refresh rate limited: family", "client_ip", addr)
-		return tokenResponse{}, tooManyRefreshes(limited.Wait)
-	}
-	var refused *account.RefreshError
-	if errors.As(err, &refused) {
-		m.Refresh(refused.Outcome)
-		l := requestLogger(c).With("outcome", refused.Outcome)
-		if refused.Username != "" {
-			l = l.With("user", refused.Username, "family", refused.Family)
-		}
-		if refused.Outcome == account.OutcomeReused {
-			l.Warn("refresh token reused; its family is revoked")
-		} else {
-			l.Info("refresh refused")
-		}
-	}
-	if err != nil {
-		return tokenResponse{}, err
-	}
-	access, _, err := iss.IssueSession(u.Username, u.Role, session.ID)
-	if err != nil {
-		return tokenResponse{}, err
-	}
-	m.Refresh("success")
-	requestLogger(c).Info("refresh", "user", u.Username)
-	return pair(iss, access, next, session, now()), nil
 }
 
 // handleLogout revokes the refresh token's family and the access tokens of
@@ -211,7 +138,7 @@ func handleLogout(accounts *account.Service) gin.HandlerFunc {
 			return
 		}
 		if revoked {
-			requestLogger(c).Info("logout")
+			observe.Logger(c).Info("logout")
 		}
 		c.Status(http.StatusNoContent)
 	}

@@ -5,6 +5,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/jwt-micro-system/shared/clientaddr"
+
+	"github.com/jwt-micro-system/auth-api/internal/observe"
 )
 
 // verifiedClientHeader is the Gin "trusted platform" header: c.ClientIP()
@@ -28,7 +30,7 @@ func signedClientAddress(v *clientaddr.Verifier, now func() time.Time) gin.Handl
 		addr, err := v.Verify(value, now())
 		if err != nil {
 			// Never log the value: it is the client's to choose.
-			requestLogger(c).Warn("client address header refused", "err", err.Error(), "peer", c.RemoteIP())
+			observe.Logger(c).Warn("client address header refused", "err", err.Error(), "peer", c.RemoteIP())
 		} else {
 			c.Request.Header[verifiedClientHeader] = []string{addr.String()}
 		}

@@ -11,6 +11,8 @@ import (
 
 	"github.com/jwt-micro-system/auth-api/internal/account"
 	"github.com/jwt-micro-system/auth-api/internal/decode"
+	"github.com/jwt-micro-system/auth-api/internal/observe"
+	"github.com/jwt-micro-system/auth-api/internal/signin"
 )
 
 // errorBody is every error response: a stable code for programs and a
@@ -55,24 +57,12 @@ func callersAccount(err error) error {
 	return err
 }
 
-func notAdmin() *apiError {
-	return &apiError{status: http.StatusForbidden, code: "forbidden", message: "this needs the admin role"}
-}
-
-// tooManyAttempts is a 429 with Retry-After in whole seconds, at least 1.
-func tooManyAttempts(wait time.Duration) *apiError {
+// tooMany is the 429 of a limit, with Retry-After in whole seconds, at
+// least 1; what names what was limited in the message.
+func tooMany(wait time.Duration, code, what string) *apiError {
 	secs := max(int((wait+time.Second-1)/time.Second), 1)
-	return &apiError{status: http.StatusTooManyRequests, code: "too_many_attempts",
-		message: fmt.Sprintf("too many failed attempts; try again in %d seconds", secs),
-		header:  map[string]string{"Retry-After": strconv.Itoa(secs)}}
-}
-
-// tooManyRefreshes is the 429 of the refresh limits, with Retry-After in
-// whole seconds, at least 1.
-func tooManyRefreshes(wait time.Duration) *apiError {
-	secs := max(int((wait+time.Second-1)/time.Second), 1)
-	return &apiError{status: http.StatusTooManyRequests, code: "too_many_requests",
-		message: fmt.Sprintf("too many refreshes; try again in %d seconds", secs),
+	return &apiError{status: http.StatusTooManyRequests, code: code,
+		message: fmt.Sprintf("too many %s; try again in %d seconds", what, secs),
 		header:  map[string]string{"Retry-After": strconv.Itoa(secs)}}
 }
 
@@ -82,7 +72,7 @@ func fail(c *gin.Context, err error) {
 	ae := apiErrorOf(err)
 	if ae == nil {
 		_ = c.Error(err)
-		requestLogger(c).Error("request failed", "err", err)
+		observe.Logger(c).Error("request failed", "err", err)
 		ae = &apiError{status: http.StatusInternalServerError, code: "internal_error", message: "something went wrong on our side; try again later"}
 	}
 	for k, v := range ae.header {
@@ -96,11 +86,19 @@ func fail(c *gin.Context, err error) {
 func apiErrorOf(err error) *apiError {
 	var ae *apiError
 	var de *decode.Error
+	var limited *signin.LimitedError
+	var family *account.TooManyRefreshesError
 	switch {
 	case errors.As(err, &ae):
 		return ae
 	case errors.As(err, &de):
 		return &apiError{status: de.Status, code: de.Code, message: de.Message}
+	case errors.As(err, &limited) && limited.Refresh:
+		return tooMany(limited.Wait, "too_many_requests", "refreshes")
+	case errors.As(err, &limited):
+		return tooMany(limited.Wait, "too_many_attempts", "failed attempts")
+	case errors.As(err, &family):
+		return tooMany(family.Wait, "too_many_requests", "refreshes")
 	case errors.Is(err, errAccountGone):
 		return invalidToken(errAccountGone.Error())
 	case errors.Is(err, account.ErrInvalid):
@@ -112,6 +110,8 @@ func apiErrorOf(err error) *apiError {
 	case errors.Is(err, account.ErrRefreshRefused):
 		return &apiError{status: http.StatusUnauthorized, code: "invalid_refresh_token",
 			message: "the refresh token is invalid, expired or revoked; log in again"}
+	case errors.Is(err, account.ErrNotAdmin):
+		return &apiError{status: http.StatusForbidden, code: "forbidden", message: "this needs the admin role"}
 	case errors.Is(err, account.ErrDeleteSelf):
 		return &apiError{status: http.StatusConflict, code: "cannot_delete_self", message: "you cannot delete your own account; ask another admin"}
 	case errors.Is(err, account.ErrDuplicate):

@@ -4,8 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/jwt-micro-system/auth-api/internal/account"
+	"github.com/jwt-micro-system/auth-api/internal/signin"
 )
 
 // Every domain error, however wrapped, maps to its response; anything else
@@ -22,10 +24,14 @@ func TestAPIErrorOf(t *testing.T) {
 		{"wrong current password", account.ErrWrongPassword, 403, "invalid_credentials"},
 		{"refresh refused", &account.RefreshError{Outcome: account.OutcomeReused, Err: account.ErrTokenReused}, 401, "invalid_refresh_token"},
 		{"refresh refused for a deleted user", &account.RefreshError{Outcome: account.OutcomeUnknown, Err: account.ErrNotFound}, 401, "invalid_refresh_token"},
+		{"not admin", account.ErrNotAdmin, 403, "forbidden"},
 		{"delete self", account.ErrDeleteSelf, 409, "cannot_delete_self"},
 		{"duplicate", fmt.Errorf("user %q: %w", "bob", account.ErrDuplicate), 409, "user_exists"},
 		{"not found", fmt.Errorf("user %q: %w", "bob", account.ErrNotFound), 404, "not_found"},
-		{"api error", tooManyAttempts(0), 429, "too_many_attempts"},
+		{"api error", badRequest("invalid_request", "no"), 400, "invalid_request"},
+		{"login limited", fmt.Errorf("login: %w", &signin.LimitedError{Wait: time.Minute}), 429, "too_many_attempts"},
+		{"refresh limited", &signin.LimitedError{Wait: time.Second, Refresh: true}, 429, "too_many_requests"},
+		{"family limited", &account.TooManyRefreshesError{Wait: time.Second}, 429, "too_many_requests"},
 		{"unexpected", errors.New("disk full"), 0, ""},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -38,7 +44,7 @@ func TestAPIErrorOf(t *testing.T) {
 			}
 		})
 	}
-	if got := tooManyAttempts(0).header["Retry-After"]; got != "1" {
+	if got := apiErrorOf(&signin.LimitedError{}).header["Retry-After"]; got != "1" {
 		t.Errorf("Retry-After for no wait: got %q, want at least 1", got)
 	}
 }

@@ -8,6 +8,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/jwt-micro-system/shared/secretkey"
+
+	"github.com/jwt-micro-system/auth-api/internal/observe"
 )
 
 //go:embed openapi.yaml
@@ -27,7 +29,7 @@ func handleReadyz(st Pinger) gin.HandlerFunc {
 		ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
 		defer cancel()
 		if err := st.Ping(ctx); err != nil {
-			requestLogger(c).Error("readiness check failed", "err", err)
+			observe.Logger(c).Error("readiness check failed", "err", err)
 			fail(c, &apiError{status: http.StatusServiceUnavailable, code: "not_ready", message: "the database is not reachable"})
 			return
 		}

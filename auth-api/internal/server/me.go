@@ -1,15 +1,14 @@
 package server
 
 import (
-	"errors"
 	"net/http"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/jwt-micro-system/auth-api/internal/account"
-	"github.com/jwt-micro-system/auth-api/internal/bruteforce"
 	"github.com/jwt-micro-system/auth-api/internal/decode"
+	"github.com/jwt-micro-system/auth-api/internal/observe"
+	"github.com/jwt-micro-system/auth-api/internal/signin"
 	"github.com/jwt-micro-system/shared/jwtauth"
 )
 
@@ -21,8 +20,8 @@ const claimsJSONCacheSize = 1024
 func handleMe(cache *jwtauth.ClaimsJSON) gin.HandlerFunc {
 	noStore, contentType := []string{"no-store"}, []string{jsonContentType}
 	return func(c *gin.Context) {
-		st := stateOf(c)
-		body, err := cache.Get(st.token, st.claims)
+		st := observe.Of(c)
+		body, err := cache.Get(st.Token(), st.Claims())
 		if err != nil {
 			fail(c, err)
 			return
@@ -39,46 +38,22 @@ type changePasswordRequest struct {
 }
 
 // handleChangePassword sets a new password after checking the current one,
-// and revokes every refresh token of the user. Wrong current passwords count
-// against the brute-force limits like failed logins.
-func handleChangePassword(accounts *account.Service, lim *bruteforce.Limiter, now func() time.Time) gin.HandlerFunc {
+// and revokes every refresh token of the user (signin.Flows.ChangePassword,
+// which counts wrong current passwords like failed logins).
+func handleChangePassword(flows *signin.Flows) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		var req changePasswordRequest
 		if aerr := decode.JSON(c.ContentType(), c.Request.Body, &req); aerr != nil {
 			fail(c, aerr)
 			return
 		}
-		// Requests that could never succeed do not count as attempts.
-		if err := account.ValidatePasswordChange(req.CurrentPassword, req.NewPassword); err != nil {
-			fail(c, err)
-			return
-		}
-		user := claimsOf(c).Subject
-		addr := c.ClientIP()
 		ctx, cancel := timeout(c)
 		defer cancel()
-		wait, ok, err := lim.Begin(ctx, user, addr, now())
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		if !ok {
-			fail(c, tooManyAttempts(wait))
-			return
-		}
-		err = accounts.ChangePassword(ctx, user, req.CurrentPassword, req.NewPassword)
-		if errors.Is(err, account.ErrWrongPassword) {
-			requestLogger(c).Info("password change refused: wrong current password", "user", user)
-		}
+		err := flows.ChangePassword(ctx, observe.Logger(c), observe.Claims(c).Subject, req.CurrentPassword, req.NewPassword, c.ClientIP())
 		if err != nil {
 			fail(c, callersAccount(err))
 			return
 		}
-		if err := lim.Succeeded(ctx, user, addr, now()); err != nil {
-			fail(c, err)
-			return
-		}
-		requestLogger(c).Info("password changed; refresh tokens revoked", "user", user)
 		c.Status(http.StatusNoContent)
 	}
 }
@@ -87,14 +62,14 @@ func handleChangePassword(accounts *account.Service, lim *bruteforce.Limiter, no
 // everywhere". Its refresh tokens and access tokens stop working at once.
 func handleLogoutAll(accounts *account.Service) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		user := claimsOf(c).Subject
+		user := observe.Claims(c).Subject
 		ctx, cancel := timeout(c)
 		defer cancel()
 		if _, err := accounts.EndAllSessions(ctx, user); err != nil {
 			fail(c, callersAccount(err))
 			return
 		}
-		requestLogger(c).Info("signed out everywhere; sessions revoked", "user", user)
+		observe.Logger(c).Info("signed out everywhere; sessions revoked", "user", user)
 		c.Status(http.StatusNoContent)
 	}
 }

@@ -4,126 +4,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/jwt-micro-system/shared/jwtauth"
-	"github.com/jwt-micro-system/shared/requestid"
 
 	"github.com/jwt-micro-system/auth-api/internal/account"
 	"github.com/jwt-micro-system/auth-api/internal/decode"
 	"github.com/jwt-micro-system/auth-api/internal/metrics"
+	"github.com/jwt-micro-system/auth-api/internal/observe"
 )
-
-// requestState is what the middleware keeps of one request: its id, the
-// logger to log it with (made on first use, so a request that logs
-// nothing allocates no logger) and the verified claims (requireToken).
-//
-// It is the request's gin.ResponseWriter, wrapping gin's own: handlers find
-// it at c.Writer, and the request pays one allocation for it instead of
-// gin's Keys map (c.Set) and a state besides.
-type requestState struct {
-	gin.ResponseWriter
-	id     [1]string // the X-Request-Id header value, as the header map holds it
-	base   *slog.Logger
-	log    *slog.Logger
-	claims *jwtauth.Claims
-	token  string // the verified access token
-}
-
-// stateOf returns the request's state, attaching an empty one if
-// requestID did not run.
-func stateOf(c *gin.Context) *requestState {
-	if st, ok := c.Writer.(*requestState); ok {
-		return st
-	}
-	st := &requestState{ResponseWriter: c.Writer}
-	c.Writer = st
-	return st
-}
-
-// requestID gives every request an id (the caller's X-Request-Id when
-// requestid.Valid, a random one otherwise). It is echoed in the response
-// and attached to every log line of the request.
-func requestID(log *slog.Logger) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		st := &requestState{ResponseWriter: c.Writer, base: log}
-		// The header maps hold canonical keys; indexing them directly
-		// skips the canonicalisation Header.Get does.
-		if v := c.Request.Header[requestid.Header]; len(v) > 0 && requestid.Valid(v[0]) {
-			st.id[0] = v[0]
-		} else {
-			st.id[0] = requestid.New()
-		}
-		c.Writer = st
-		st.Header()[requestid.Header] = st.id[:]
-		c.Next()
-	}
-}
-
-// requestLogger returns the request's logger (with its request id).
-func requestLogger(c *gin.Context) *slog.Logger {
-	st := stateOf(c)
-	if st.log == nil {
-		if st.base == nil {
-			return slog.Default()
-		}
-		st.log = st.base.With(requestid.LogKey, st.id[0])
-	}
-	return st.log
-}
-
-// observe logs one line per request and counts it in the metrics. The path
-// is logged, never the query or any header, so tokens stay out of the logs;
-// user is the subject of a verified access token, when there was one. When
-// the log level leaves a request out, logging it costs a level check and
-// allocates nothing.
-func observe(m *metrics.Metrics) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		start := time.Now()
-		c.Next()
-		elapsed := time.Since(start)
-		route := c.FullPath() // the router's own string: no allocation
-		if route == "" {
-			route = "unmatched"
-		}
-		status := c.Writer.Status()
-		m.Request(c.Request.Method, route, status, elapsed)
-		// Successful reads (health probes, /me, scrapes) are routine and
-		// frequent: debug. Changes, refusals and failures: info or error.
-		// Handlers log the events that matter (logins, refreshes, admin
-		// actions) themselves.
-		level := slog.LevelInfo
-		switch {
-		case status >= 500:
-			level = slog.LevelError
-		case status < 400 && (c.Request.Method == http.MethodGet || c.Request.Method == http.MethodHead):
-			level = slog.LevelDebug
-		}
-		ctx := c.Request.Context()
-		st := stateOf(c)
-		if st.base != nil && !st.base.Enabled(ctx, level) {
-			return
-		}
-		log := requestLogger(c)
-		attrs := []slog.Attr{
-			slog.String("method", c.Request.Method),
-			slog.String("path", c.Request.URL.Path),
-			slog.String("route", route),
-			slog.Int("status", status),
-			slog.Int("bytes", c.Writer.Size()),
-			slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000),
-			slog.String("client_ip", c.ClientIP()),
-		}
-		if cl := claimsOf(c); cl != nil {
-			attrs = append(attrs, slog.String("user", cl.Subject))
-		}
-		log.LogAttrs(ctx, level, "request", attrs...)
-	}
-}
 
 // recoverPanic turns a panic in a handler into a logged 500 with a JSON
 // body; the stack trace goes to the log, never to the client.
@@ -189,12 +81,11 @@ func requireToken(ver *jwtauth.Verifier, m *metrics.Metrics) gin.HandlerFunc {
 		if err != nil {
 			reason := jwtauth.ReasonOf(err)
 			m.TokenRejected(reason)
-			requestLogger(c).Info("access token refused", "reason", string(reason))
+			observe.Logger(c).Info("access token refused", "reason", string(reason))
 			fail(c, invalidToken(tokenMessage(reason)))
 			return
 		}
-		st := stateOf(c)
-		st.claims, st.token = claims, token
+		observe.Of(c).SetClaims(claims, token)
 		c.Next()
 	}
 }
@@ -218,28 +109,16 @@ func bearerToken(h string) (string, bool) {
 	return token, token != ""
 }
 
-// claimsOf returns the claims requireToken stored.
-func claimsOf(c *gin.Context) *jwtauth.Claims {
-	return stateOf(c).claims
-}
-
-// requireAdmin lets only admins through. The token's role must be admin,
-// and so must the stored user's: a deleted or demoted admin loses access at
-// once, not when the token expires.
+// requireAdmin lets only admins through: by the token's role and by the
+// stored user's (account.Service.Admin).
 func requireAdmin(accounts *account.Service) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		claims := claimsOf(c)
-		if claims == nil || claims.Role != account.RoleAdmin {
-			fail(c, notAdmin())
-			return
+		var user, role string
+		if claims := observe.Claims(c); claims != nil {
+			user, role = claims.Subject, claims.Role
 		}
-		u, err := accounts.User(c.Request.Context(), claims.Subject)
-		switch {
-		case err != nil:
+		if err := accounts.Admin(c.Request.Context(), user, role); err != nil {
 			fail(c, callersAccount(err))
-			return
-		case u.Role != account.RoleAdmin:
-			fail(c, notAdmin())
 			return
 		}
 		c.Next()

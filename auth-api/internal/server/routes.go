@@ -11,8 +11,9 @@ import (
 	"github.com/jwt-micro-system/shared/secretkey"
 
 	"github.com/jwt-micro-system/auth-api/internal/account"
-	"github.com/jwt-micro-system/auth-api/internal/bruteforce"
 	"github.com/jwt-micro-system/auth-api/internal/metrics"
+	"github.com/jwt-micro-system/auth-api/internal/observe"
+	"github.com/jwt-micro-system/auth-api/internal/signin"
 )
 
 // routeDeps are the dependencies that routes hands to the handler makers.
@@ -22,9 +23,8 @@ type routeDeps struct {
 	accounts *account.Service
 	ready    Pinger
 	keys     *secretkey.Keys
-	issuer   *jwtauth.Issuer
 	verifier *jwtauth.Verifier
-	limiter  *bruteforce.Limiter
+	signin   *signin.Flows
 	metrics  *metrics.Metrics
 	// feedKeys authenticate readers of the revocation feed.
 	feedKeys *revocation.FeedKeys
@@ -35,10 +35,10 @@ type routeDeps struct {
 // addRoutes is the one place that lists every route and its middleware.
 func addRoutes(r *gin.Engine, d routeDeps) {
 	r.Use(
-		requestID(d.log),
+		observe.RequestID(d.log),
 		setHeaders(responseHeaders(d.cfg)),
 		signedClientAddress(d.clientAddrs, d.cfg.Now),
-		observe(d.metrics),
+		observe.Requests(d.metrics),
 		recoverPanic(),
 		limitBody(MaxBodyBytes),
 	)
@@ -58,15 +58,15 @@ func addRoutes(r *gin.Engine, d routeDeps) {
 	r.GET("/openapi.yaml", handleOpenAPI())
 	r.GET("/token-key", handleTokenKey(d.keys, d.cfg.Issuer, d.cfg.Audience))
 
-	r.POST("/login", handleLogin(d.accounts, d.issuer, d.limiter, d.metrics, d.cfg.Now))
-	r.POST("/refresh", handleRefresh(d.accounts, d.issuer, d.limiter, d.metrics, d.cfg.Now))
+	r.POST("/login", handleLogin(d.signin, d.metrics))
+	r.POST("/refresh", handleRefresh(d.signin, d.metrics))
 	r.POST("/logout", handleLogout(d.accounts))
 	r.GET("/revocations", handleRevocations(d.accounts, d.feedKeys))
-	r.POST("/token", handleToken(d.accounts, d.issuer, d.limiter, d.metrics, d.cfg.Now))
+	r.POST("/token", handleToken(d.signin, d.metrics))
 
 	authed := r.Group("/", requireToken(d.verifier, d.metrics))
 	authed.GET("/me", handleMe(jwtauth.NewClaimsJSON(claimsJSONCacheSize, false)))
-	authed.POST("/me/password", handleChangePassword(d.accounts, d.limiter, d.cfg.Now))
+	authed.POST("/me/password", handleChangePassword(d.signin))
 	authed.POST("/me/logout-all", handleLogoutAll(d.accounts))
 
 	admin := r.Group("/users", requireToken(d.verifier, d.metrics), requireAdmin(d.accounts))

@@ -1,7 +1,8 @@
 // Package server is the auth-api HTTP service: routes, handlers and their
 // middleware, on Gin. What accounts, passwords and refresh tokens are and
-// how they behave is the account package's; this package decodes requests,
-// limits brute force, signs access tokens and maps errors to responses.
+// how they behave is the account package's, and the order of the sign-in
+// flows (limits, password check, access token) signin's; this package
+// decodes requests, calls them and maps errors to responses.
 package server
 
 import (
@@ -22,6 +23,7 @@ import (
 	"github.com/jwt-micro-system/auth-api/internal/account"
 	"github.com/jwt-micro-system/auth-api/internal/bruteforce"
 	"github.com/jwt-micro-system/auth-api/internal/metrics"
+	"github.com/jwt-micro-system/auth-api/internal/signin"
 )
 
 // MaxBodyBytes bounds every request body. The largest valid request (a user
@@ -129,7 +131,7 @@ func NewServer(log *slog.Logger, cfg Config, accounts *account.Service, st Stora
 	m := metrics.New()
 	addRoutes(engine, routeDeps{
 		log: log, cfg: cfg, accounts: accounts, ready: st, keys: keys,
-		issuer: iss, verifier: ver, limiter: lim, metrics: m,
+		verifier: ver, signin: signin.New(accounts, iss, lim, m, cfg.Now), metrics: m,
 		feedKeys: feedKeys, clientAddrs: addrs,
 	})
 	return &Server{limiter: lim, engine: engine, handler: httpserve.CheckHost(cfg.AllowedHosts, engine),

@@ -3,22 +3,20 @@ package server
 import (
 	"errors"
 	"net/http"
-	"time"
 
 	"github.com/gin-gonic/gin"
-	"github.com/jwt-micro-system/shared/jwtauth"
 
-	"github.com/jwt-micro-system/auth-api/internal/account"
-	"github.com/jwt-micro-system/auth-api/internal/bruteforce"
 	"github.com/jwt-micro-system/auth-api/internal/metrics"
 	"github.com/jwt-micro-system/auth-api/internal/oauth"
+	"github.com/jwt-micro-system/auth-api/internal/observe"
+	"github.com/jwt-micro-system/auth-api/internal/signin"
 )
 
 // handleToken is the OAuth 2.0 token endpoint (RFC 6749 §3.2) for the
 // resource owner password grant and the refresh grant. It shares its code
 // paths, brute-force limits and metrics with /login and /refresh; only the
 // encoding of requests and answers is OAuth's.
-func handleToken(accounts *account.Service, iss *jwtauth.Issuer, lim *bruteforce.Limiter, m *metrics.Metrics, now func() time.Time) gin.HandlerFunc {
+func handleToken(flows *signin.Flows, m *metrics.Metrics) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		// RFC 6749 §5.1: never cached; errors neither, they may name a lock.
 		c.Header("Cache-Control", "no-store")
@@ -36,9 +34,9 @@ func handleToken(accounts *account.Service, iss *jwtauth.Issuer, lim *bruteforce
 		}
 		var resp tokenResponse
 		if req.GrantType == oauth.GrantPassword {
-			resp, err = passwordLogin(c, accounts, iss, lim, m, now, req.Username, req.Password)
+			resp, err = passwordLogin(c, flows, req.Username, req.Password)
 		} else {
-			resp, err = refreshSession(c, accounts, iss, lim, m, now, req.RefreshToken)
+			resp, err = refreshSession(c, flows, req.RefreshToken)
 		}
 		if err != nil {
 			failToken(c, err)
@@ -62,7 +60,7 @@ func failToken(c *gin.Context, err error) {
 	oe := oauthErrorOf(err)
 	if oe.Status >= http.StatusInternalServerError {
 		_ = c.Error(err)
-		requestLogger(c).Error("request failed", "err", err)
+		observe.Logger(c).Error("request failed", "err", err)
 	}
 	for k, v := range oe.Header {
 		c.Header(k, v)

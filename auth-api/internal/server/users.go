@@ -9,6 +9,7 @@ import (
 
 	"github.com/jwt-micro-system/auth-api/internal/account"
 	"github.com/jwt-micro-system/auth-api/internal/decode"
+	"github.com/jwt-micro-system/auth-api/internal/observe"
 )
 
 // userView is a user as the admin API shows it: never the password hash.
@@ -69,7 +70,7 @@ func handleCreateUser(accounts *account.Service) gin.HandlerFunc {
 			fail(c, err)
 			return
 		}
-		requestLogger(c).Info("user created", "user", u.Username, "role", u.Role, "by", claimsOf(c).Subject)
+		observe.Logger(c).Info("user created", "user", u.Username, "role", u.Role, "by", observe.Claims(c).Subject)
 		c.Header("Location", "/users/"+url.PathEscape(u.Username))
 		c.JSON(http.StatusCreated, viewOf(u))
 	}
@@ -77,14 +78,14 @@ func handleCreateUser(accounts *account.Service) gin.HandlerFunc {
 
 func handleDeleteUser(accounts *account.Service) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		name, by := c.Param("username"), claimsOf(c).Subject
+		name, by := c.Param("username"), observe.Claims(c).Subject
 		ctx, cancel := timeout(c)
 		defer cancel()
 		if err := accounts.DeleteUser(ctx, name, by); err != nil {
 			fail(c, err)
 			return
 		}
-		requestLogger(c).Info("user deleted; refresh tokens revoked", "user", name, "by", by)
+		observe.Logger(c).Info("user deleted; refresh tokens revoked", "user", name, "by", by)
 		c.Status(http.StatusNoContent)
 	}
 }
@@ -103,14 +104,14 @@ func handleResetPassword(accounts *account.Service) gin.HandlerFunc {
 			fail(c, aerr)
 			return
 		}
-		name, by := c.Param("username"), claimsOf(c).Subject
+		name, by := c.Param("username"), observe.Claims(c).Subject
 		ctx, cancel := timeout(c)
 		defer cancel()
 		if err := accounts.ResetPassword(ctx, name, req.Password); err != nil {
 			fail(c, err)
 			return
 		}
-		requestLogger(c).Info("password reset; refresh tokens revoked", "user", name, "by", by)
+		observe.Logger(c).Info("password reset; refresh tokens revoked", "user", name, "by", by)
 		c.Status(http.StatusNoContent)
 	}
 }

@@ -25,6 +25,12 @@ const DefaultBuilderRepo = "jwt-micro-system/go-builder"
 //go:embed builder.go
 var builderRecipe []byte
 
+// rootfsRecipe is the writer of the root filesystem, part of the recipe
+// too.
+//
+//go:embed rootfs.go
+var rootfsRecipe []byte
+
 // builderModules are the modules deploy/Dockerfile builds: the module
 // cache holds exactly their dependencies.
 func builderModules() []string { return []string{"shared", "auth-api", "web-frontend"} }
@@ -34,14 +40,14 @@ func builderModules() []string { return []string{"shared", "auth-api", "web-fron
 const ourModules = "github.com/jwt-micro-system/"
 
 // precompileDockerfile compiles the dependencies with the flags
-// deploy/Dockerfile uses, so its build finds them in GOCACHE. {{BASE}} and
-// {{GOVERSION}} are replaced.
+// deploy/Dockerfile uses (-trimpath, -tags nomsgpack), so its build finds
+// them in GOCACHE. {{BASE}} and {{GOVERSION}} are replaced.
 const precompileDockerfile = `FROM {{BASE}}
 WORKDIR /src
 COPY . .
 ENV CGO_ENABLED=0 GOWORK=off
 RUN for m in auth-api web-frontend; do \
-      if [ -s $m.txt ]; then (cd $m && go build -trimpath $(cat ../$m.txt)) || exit 1; fi; \
+      if [ -s $m.txt ]; then (cd $m && go build -trimpath -tags nomsgpack $(cat ../$m.txt)) || exit 1; fi; \
     done && go build -trimpath std && rm -rf /src
 WORKDIR /go
 LABEL org.opencontainers.image.title="jwt-micro-system offline Go builder" \
@@ -62,7 +68,7 @@ LABEL org.opencontainers.image.title="jwt-micro-system offline Go builder" \
 // and runs with GOPROXY=off GOSUMDB=off GOTOOLCHAIN=local, so
 // deploy/Dockerfile resolves modules from the baked cache only. A second
 // step compiles the dependencies once, so image builds compile only our
-// code. The tag hashes the Go version, this recipe and the go.mod and go.sum
+// code. The tag hashes the Go version, this recipe (builder.go, rootfs.go) and the go.mod and go.sum
 // files: a changed go.sum or Go version makes a new image.
 func Builder(ctx context.Context, o Options) (string, error) {
 	repo := cmp.Or(o.Repo, DefaultBuilderRepo)
@@ -81,7 +87,7 @@ func Builder(ctx context.Context, o Options) (string, error) {
 	}
 	goroot, gover, hostCache, hostProxy := goenv[0], goenv[1], goenv[2], goenv[3]
 
-	parts := [][]byte{[]byte(gover), builderRecipe}
+	parts := [][]byte{[]byte(gover), builderRecipe, rootfsRecipe}
 	manifests := map[string][]byte{}
 	for _, m := range builderModules() {
 		for _, f := range []string{"go.mod", "go.sum"} {

@@ -53,6 +53,15 @@ func NewContext(ctx context.Context, id string) context.Context {
 	return context.WithValue(ctx, key{}, id)
 }
 
+// IsKey reports whether k is the context key of the id. A context type of
+// a caller's own that already follows the request (web-frontend's request
+// tracker) answers it with the id as a string, which FromContext then
+// finds, and saves the request a NewContext.
+func IsKey(k any) bool {
+	_, ok := k.(key)
+	return ok
+}
+
 // FromContext returns the id ctx carries, if any.
 func FromContext(ctx context.Context) (string, bool) {
 	id, ok := ctx.Value(key{}).(string)

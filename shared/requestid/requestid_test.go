@@ -71,3 +71,27 @@ func TestMiddlewareAndLogHandler(t *testing.T) {
 		t.Error("FromContext found an id in an empty context")
 	}
 }
+
+// answering is a context of a caller's own that answers the id's key.
+type answering struct {
+	context.Context
+	id string
+}
+
+func (a answering) Value(k any) any {
+	if IsKey(k) {
+		return a.id
+	}
+	return a.Context.Value(k)
+}
+
+func TestIsKey(t *testing.T) {
+	if id, ok := FromContext(answering{context.Background(), "abc"}); !ok || id != "abc" {
+		t.Errorf("FromContext of a context answering the key: %q, %v", id, ok)
+	}
+	for _, k := range []any{nil, "request_id", struct{}{}, LogKey} {
+		if IsKey(k) {
+			t.Errorf("IsKey(%#v) = true", k)
+		}
+	}
+}

@@ -1,4 +1,4 @@
-// Package observe is the first middleware of web-frontend: every request
+// Package observe is the outermost handler of web-frontend: every request
 // gets its id, one log line and its metrics, through a Tracker that
 // follows it to the end. The Tracker also carries what the handlers learn
 // on the way: who made the request, and one value of the server's own
@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"sync"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -26,11 +27,13 @@ import (
 // Tracker. One allocation per request carries all of it.
 //
 // It is also the request's context: it embeds the parent context and
-// answers Value for its own key, which saves the request a
-// context.WithValue.
+// answers Value for its own key, for the request id (requestid.FromContext)
+// and for chi's routing context, which saves the request two
+// context.WithValue and the copy of the request chi would otherwise make.
 type Tracker[T any] struct {
 	http.ResponseWriter
 	context.Context
+	route  *chi.Context
 	status int
 	user   string
 	kept   bool
@@ -40,11 +43,19 @@ type Tracker[T any] struct {
 
 type key[T any] struct{}
 
-// Value answers the Tracker's own key with the Tracker; every other key
-// goes to the parent context.
+// Value answers the Tracker's own key with the Tracker, chi's
+// RouteCtxKey with the request's routing context and requestid's key with
+// the id; every other key goes to the parent context.
 func (t *Tracker[T]) Value(k any) any {
-	if k == (key[T]{}) {
+	switch {
+	case k == chi.RouteCtxKey:
+		if t.route != nil {
+			return t.route
+		}
+	case k == (key[T]{}):
 		return t
+	case requestid.IsKey(k):
+		return t.id[0]
 	}
 	return t.Context.Value(k)
 }
@@ -91,58 +102,65 @@ func (t *Tracker[T]) Flush() {
 // Unwrap gives http.ResponseController the wrapped writer.
 func (t *Tracker[T]) Unwrap() http.ResponseWriter { return t.ResponseWriter }
 
-// Middleware comes first in the chain: it gives the request its id (the
+// Handler serves mux behind the Tracker: it gives the request its id (the
 // client's X-Request-Id when requestid.Valid, else a new one; echoed, and
 // in the context for every log line), then logs one line per request and
 // counts it, by route pattern (never by raw path, so hostile URLs cannot
 // blow up the metric labels). The path is logged, never the query or any
 // header, so tokens stay out of the logs. When the log level leaves a
 // request out, logging it costs a level check and allocates nothing.
-func Middleware[T any](log *slog.Logger, m *metrics.Metrics, trusted []netip.Prefix) func(http.Handler) http.Handler {
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			start := time.Now()
-			id := requestid.Of(r)
-			t := &Tracker[T]{ResponseWriter: w, id: [1]string{id}}
-			w.Header()[requestid.Header] = t.id[:] // canonical already
-			t.Context = requestid.NewContext(r.Context(), id)
-			r = r.WithContext(t)
-			next.ServeHTTP(t, r)
-			status := t.status
-			if status == 0 {
-				status = http.StatusOK
-			}
-			elapsed := time.Since(start)
-			route := m.ObserveRequest(r.Method, chi.RouteContext(r.Context()), status, elapsed)
-			if route == "/healthz" || route == "/metrics" {
-				return // probes and scrapes would drown the log
-			}
-			// Successful reads are the bulk of the traffic and say little:
-			// they are logged at debug, as auth-api does, which keeps the log
-			// (and its cost) off the hot path. Errors and state changes stay
-			// at info.
-			level := slog.LevelInfo
-			switch {
-			case status >= 500:
-				level = slog.LevelError
-			case status < 400 && (r.Method == http.MethodGet || r.Method == http.MethodHead):
-				level = slog.LevelDebug
-			}
-			if !log.Enabled(r.Context(), level) {
-				return
-			}
-			attrs := []slog.Attr{
-				slog.String("method", r.Method),
-				slog.String("path", r.URL.Path),
-				slog.String("route", route),
-				slog.Int("status", status),
-				slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000),
-				slog.String("client_ip", clientip.Of(r, trusted)),
-			}
-			if t.user != "" {
-				attrs = append(attrs, slog.String("user", t.user))
-			}
-			log.LogAttrs(r.Context(), level, "request", attrs...)
-		})
-	}
+//
+// It wraps mux rather than running as one of its middlewares so that chi
+// finds its routing context already in the request's context (the
+// Tracker, from a pool as chi's own come) and serves the request as it
+// serves a mounted router's, without a copy of the request of its own.
+func Handler[T any](log *slog.Logger, m *metrics.Metrics, trusted []netip.Prefix, mux *chi.Mux) http.Handler {
+	routes := sync.Pool{New: func() any { return chi.NewRouteContext() }}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		id := requestid.Of(r)
+		rctx := routes.Get().(*chi.Context)
+		rctx.Reset()
+		rctx.Routes = mux
+		defer routes.Put(rctx)
+		t := &Tracker[T]{ResponseWriter: w, Context: r.Context(), route: rctx, id: [1]string{id}}
+		w.Header()[requestid.Header] = t.id[:] // canonical already
+		r = r.WithContext(t)
+		mux.ServeHTTP(t, r)
+		status := t.status
+		if status == 0 {
+			status = http.StatusOK
+		}
+		elapsed := time.Since(start)
+		route := m.ObserveRequest(r.Method, rctx, status, elapsed)
+		if route == "/healthz" || route == "/metrics" {
+			return // probes and scrapes would drown the log
+		}
+		// Successful reads are the bulk of the traffic and say little:
+		// they are logged at debug, as auth-api does, which keeps the log
+		// (and its cost) off the hot path. Errors and state changes stay
+		// at info.
+		level := slog.LevelInfo
+		switch {
+		case status >= 500:
+			level = slog.LevelError
+		case status < 400 && (r.Method == http.MethodGet || r.Method == http.MethodHead):
+			level = slog.LevelDebug
+		}
+		if !log.Enabled(r.Context(), level) {
+			return
+		}
+		attrs := []slog.Attr{
+			slog.String("method", r.Method),
+			slog.String("path", r.URL.Path),
+			slog.String("route", route),
+			slog.Int("status", status),
+			slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000),
+			slog.String("client_ip", clientip.Of(r, trusted)),
+		}
+		if t.user != "" {
+			attrs = append(attrs, slog.String("user", t.user))
+		}
+		log.LogAttrs(r.Context(), level, "request", attrs...)
+	})
 }

@@ -18,7 +18,6 @@ func routes(log *slog.Logger, opts Options, d Deps) http.Handler {
 	rd := &renderer{log: log, pages: d.Pages, version: opts.Version, sessions: d.Sessions}
 
 	r := chi.NewRouter()
-	r.Use(observe.Middleware[authInfo](log, d.Metrics, opts.TrustedProxies)) // request id, log line, metrics
 	r.Use(recoverPanics(log, rd))
 	r.Use(setHeaders(responseHeaders(opts)))
 	r.Use(crossOriginProtection(log, rd))
@@ -64,7 +63,8 @@ func routes(log *slog.Logger, opts Options, d Deps) http.Handler {
 		r.Use(api)
 		r.Get("/api/me", handleAPIMe(jwtauth.NewClaimsJSON(claimsJSONCacheSize, true)))
 	})
-	return r
+	// Outermost: request id, log line, metrics (and chi's routing context).
+	return observe.Handler[authInfo](log, d.Metrics, opts.TrustedProxies, r)
 }
 
 // byArea sends requests for /api and below to api, the others to pages.

@@ -66,6 +66,7 @@ const usage = `usage:
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	httpserve.TuneGC(os.Getenv)
 	if err := run(ctx, os.Args, os.Getenv, os.Stdin, os.Stdout); err != nil {
 		fmt.Fprintf(os.Stderr, "auth-api: %v\n", err)
 		os.Exit(1)

@@ -50,6 +50,7 @@ var assets embed.FS
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	httpserve.TuneGC(os.Getenv)
 	if err := run(ctx, os.Args, os.Getenv, os.Stdout); err != nil {
 		fmt.Fprintf(os.Stderr, "web-frontend: %v\n", err)
 		os.Exit(1)

@@ -103,8 +103,8 @@ func TestRequestAllocations(t *testing.T) {
 		r      *http.Request
 		budget float64
 	}{
-		{get("/healthz"), 16},
-		{get("/api/me", ck), 18},
+		{get("/healthz"), 8},
+		{get("/api/me", ck), 10},
 	} {
 		got := testing.AllocsPerRun(200, func() {
 			w := &discardWriter{h: make(http.Header)}

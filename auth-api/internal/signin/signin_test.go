@@ -226,16 +226,21 @@ func TestRefresh(t *testing.T) {
 		}
 		return tok
 	}
+	rotate := func(t *testing.T, e *env, presented string) signin.Tokens {
+		t.Helper()
+		next, err := e.flows.Refresh(ctx, e.log, presented, "192.0.2.1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return next
+	}
 
 	t.Run("rotates within the session", func(t *testing.T) {
 		e := newEnv(t, options{})
 		first := login(t, e)
 		sid := e.session(t, first.Access).SessionID
 		e.clock.Advance(time.Hour) // the access token has expired, the session goes on
-		next, err := e.flows.Refresh(ctx, e.log, first.Refresh, "192.0.2.1")
-		if err != nil {
-			t.Fatal(err)
-		}
+		next := rotate(t, e, first.Refresh)
 		if next.Refresh == first.Refresh || next.Refresh == "" {
 			t.Errorf("the refresh token was not rotated: %q", next.Refresh)
 		}
@@ -253,11 +258,8 @@ func TestRefresh(t *testing.T) {
 	t.Run("reuse revokes the family", func(t *testing.T) {
 		e := newEnv(t, options{})
 		first := login(t, e)
-		next, err := e.flows.Refresh(ctx, e.log, first.Refresh, "192.0.2.1")
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, err = e.flows.Refresh(ctx, e.log, first.Refresh, "192.0.2.1")
+		next := rotate(t, e, first.Refresh)
+		_, err := e.flows.Refresh(ctx, e.log, first.Refresh, "192.0.2.1")
 		var refused *account.RefreshError
 		if !errors.As(err, &refused) || refused.Outcome != account.OutcomeReused {
 			t.Fatalf("replayed token: got %v, want outcome %s", err, account.OutcomeReused)
@@ -286,11 +288,8 @@ func TestRefresh(t *testing.T) {
 	t.Run("per-address limit", func(t *testing.T) {
 		e := newEnv(t, options{limits: bruteforce.Limits{RefreshPerAddress: 1, RefreshWindow: time.Minute}})
 		tok := login(t, e)
-		next, err := e.flows.Refresh(ctx, e.log, tok.Refresh, "192.0.2.1")
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, err = e.flows.Refresh(ctx, e.log, next.Refresh, "192.0.2.1")
+		next := rotate(t, e, tok.Refresh)
+		_, err := e.flows.Refresh(ctx, e.log, next.Refresh, "192.0.2.1")
 		var limited *signin.LimitedError
 		if !errors.As(err, &limited) || !limited.Refresh || limited.Wait <= 0 {
 			t.Fatalf("second refresh from the address: %v, want a refresh LimitedError", err)
@@ -303,11 +302,8 @@ func TestRefresh(t *testing.T) {
 	t.Run("per-family limit", func(t *testing.T) {
 		e := newEnv(t, options{refreshLimit: 1})
 		tok := login(t, e)
-		next, err := e.flows.Refresh(ctx, e.log, tok.Refresh, "192.0.2.1")
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, err = e.flows.Refresh(ctx, e.log, next.Refresh, "192.0.2.1")
+		next := rotate(t, e, tok.Refresh)
+		_, err := e.flows.Refresh(ctx, e.log, next.Refresh, "192.0.2.1")
 		var tooMany *account.TooManyRefreshesError
 		if !errors.Is(err, account.ErrTooManyRefreshes) || !errors.As(err, &tooMany) || tooMany.Wait <= 0 {
 			t.Fatalf("second rotation of the family: %v, want ErrTooManyRefreshes with a wait", err)
